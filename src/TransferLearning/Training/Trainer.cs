@@ -133,8 +133,11 @@ public sealed class Trainer : IDisposable
         }
 
         current?.Dispose();
-        var built = FeatureCache.Build(model, source, options.FeatureCache, key, ct);
-        FeatureCacheBuilds++;
+        var built = FeatureCache.Build(model, source, options.FeatureCache, key, ct, out bool computed);
+        if (computed)
+        {
+            FeatureCacheBuilds++;
+        }
         if (validation)
         {
             validationCache = built;
