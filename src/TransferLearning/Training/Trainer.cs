@@ -530,7 +530,7 @@ public sealed class Trainer : IDisposable
                 int[] indices = Enumerable.Range(0, cache.SampleCount).Where(cache.IsPresent).ToArray();
                 if (!inOrder)
                 {
-                    new Random(HashCode.Combine(options.Seed ?? 0, epoch)).Shuffle(indices);
+                    new Random(unchecked((int)((options.Seed ?? 0) * 1_000_003) + epoch)).Shuffle(indices);
                 }
 
                 order = indices.Chunk(Math.Max(1, cache.BatchSize));
