@@ -17,6 +17,8 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
         { "mobilenet_v2", "max-gelu" },
         { "mobilenet_v3_small", "average-silu" },
         { "vgg16", "average" },
+        { "vgg16_bn", "average" },
+        { "mobilenet_v3_large", "fastai" },
     };
 
     private static HeadOptions Head(string kind) => kind switch
