@@ -1,5 +1,6 @@
 using TransferLearning.Backbones;
 using static TorchSharp.torch;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace TransferLearning.Tests.Weights;
 
@@ -15,6 +16,22 @@ internal static class StateDictAssert
         {
             Assert.Equal(tensor.shape, b[key].shape);
             Assert.True(tensor.eq(b[key]).all().item<bool>(), $"tensor '{key}' differs");
+        }
+    }
+
+    /// <summary>Copies of every tensor of a module (the torch RNG is shared by tests running in parallel, so a second module built from the same seed is no reference).</summary>
+    public static Dictionary<string, Tensor> Snapshot(nn.Module module) =>
+        module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+
+    /// <summary>The module still holds exactly the snapshot's tensors.</summary>
+    public static void Unchanged(Dictionary<string, Tensor> snapshot, nn.Module module)
+    {
+        var now = module.state_dict();
+        Assert.Equal(snapshot.Count, now.Count);
+        foreach (var (key, tensor) in snapshot)
+        {
+            Assert.True(tensor.eq(now[key]).all().item<bool>(), $"tensor '{key}' changed");
+            tensor.Dispose();
         }
     }
 
