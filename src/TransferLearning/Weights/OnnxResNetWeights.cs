@@ -79,9 +79,13 @@ public sealed partial class OnnxResNetWeights : IWeightsSource
     /// <summary>Finds the ML.NET ImageNet <c>ResNet18.onnx</c> on this machine without any network access.</summary>
     /// <param name="cacheFolder">The weight cache folder, or <see langword="null"/> for the default.</param>
     /// <exception cref="WeightsNotFoundException">Not found; the message says where to get it and where to put it.</exception>
-    public static OnnxResNetWeights Locate(string? cacheFolder = null)
+    public static OnnxResNetWeights Locate(string? cacheFolder = null) => Locate(CandidatePaths(cacheFolder));
+
+    /// <summary>Returns the first existing file of <paramref name="candidates"/>.</summary>
+    /// <param name="candidates">Paths to try, in order.</param>
+    /// <exception cref="WeightsNotFoundException">None exists.</exception>
+    internal static OnnxResNetWeights Locate(IReadOnlyList<string> candidates)
     {
-        var candidates = CandidatePaths(cacheFolder);
         foreach (var candidate in candidates)
         {
             if (File.Exists(candidate))

@@ -22,6 +22,31 @@ public sealed class KerasH5WeightsTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
+    /// <summary>Writes a VGG16 weights file in Keras 3 layout (layers/&lt;name&gt;/vars/&lt;i&gt;).</summary>
+    private static Dictionary<string, (float[] Kernel, float[] Bias)> WriteKeras3(string path, int seed)
+    {
+        var generator = new Random(seed);
+        var values = new Dictionary<string, (float[], float[])>();
+        var layers = new H5Group();
+        foreach (var (name, inChannels, outChannels) in Layers)
+        {
+            var vars = new H5Group();
+            if (outChannels > 0)
+            {
+                var kernel = Enumerable.Range(0, 9 * inChannels * outChannels).Select(_ => (float)(generator.NextDouble() - 0.5) * 0.1f).ToArray();
+                var bias = Enumerable.Range(0, outChannels).Select(_ => (float)(generator.NextDouble() - 0.5)).ToArray();
+                values[name] = (kernel, bias);
+                vars["0"] = new H5Dataset(kernel, fileDims: new ulong[] { 3, 3, (ulong)inChannels, (ulong)outChannels });
+                vars["1"] = new H5Dataset(bias, fileDims: new ulong[] { (ulong)outChannels });
+            }
+
+            layers[name] = new H5Group { ["vars"] = vars };
+        }
+
+        new H5File { ["layers"] = layers, ["vars"] = new H5Group() }.Write(path);
+        return values;
+    }
+
     /// <summary>Writes a VGG16 weights file in Keras 2 layout; returns the kernels (H,W,in,out flattened) and biases by layer.</summary>
     private static Dictionary<string, (float[] Kernel, float[] Bias)> WriteKeras2(string path, bool fullModel, int seed)
     {
@@ -88,12 +113,13 @@ public sealed class KerasH5WeightsTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void LoadInto_Vgg16KerasFile_FirstConvMatchesDirectComputation(bool fullModel)
+    [InlineData("keras2-weights")]
+    [InlineData("keras2-model")]
+    [InlineData("keras3")]
+    public void LoadInto_Vgg16KerasFile_FirstConvMatchesDirectComputation(string layout)
     {
-        string path = Path.Combine(folder, fullModel ? "vgg16_full.h5" : "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5");
-        var values = WriteKeras2(path, fullModel, seed: 7);
+        string path = Path.Combine(folder, layout + ".h5");
+        var values = layout == "keras3" ? WriteKeras3(path, seed: 7) : WriteKeras2(path, layout == "keras2-model", seed: 7);
         var weights = TransferLearning.Weights.Weights.FromFile(path);
         Assert.IsType<KerasH5Weights>(weights);
         using var backbone = BackboneModule.Create(BackboneCatalog.Vgg16);

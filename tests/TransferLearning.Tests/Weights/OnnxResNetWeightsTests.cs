@@ -86,11 +86,24 @@ public class OnnxResNetWeightsTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Locate_NowhereToBeFound_ThrowsNamingFileAndPackage()
+    public void CandidatePaths_CacheFolder_AppFolderThenCacheThenNuGet()
     {
-        string empty = Path.Combine(Path.GetTempPath(), "tl-weights-" + Guid.NewGuid().ToString("N"));
-        var paths = OnnxResNetWeights.CandidatePaths(empty);
-        Assert.Contains(paths, p => p.StartsWith(empty, StringComparison.Ordinal));
+        string cache = Path.Combine(Path.GetTempPath(), "tl-weights-" + Guid.NewGuid().ToString("N"));
+        var paths = OnnxResNetWeights.CandidatePaths(cache);
         Assert.Equal(3, paths.Count);
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"), paths[0]);
+        Assert.Equal(Path.Combine(cache, "ResNet18.onnx"), paths[1]);
+        Assert.EndsWith(Path.Combine("microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"), paths[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Locate_NowhereToBeFound_ThrowsNamingFilePackageAndPlaces()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), "tl-weights-" + Guid.NewGuid().ToString("N"), "ResNet18.onnx");
+        var error = Assert.Throws<WeightsNotFoundException>(() => OnnxResNetWeights.Locate(new[] { missing }));
+        Assert.Equal("ResNet18.onnx", error.FileName);
+        Assert.Contains("Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1", error.Message, StringComparison.Ordinal);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+        Assert.Equal(new[] { missing }, error.SearchedPaths);
     }
 }
