@@ -172,6 +172,33 @@ public sealed class WeightStoreTests : IDisposable
     }
 
     [Fact]
+    public void Import_VerifiedFile_CopiedIntoCacheAndBadFileRejected()
+    {
+        string outside = StateDictAssert.TempFolder();
+        try
+        {
+            string good = Path.Combine(outside, "downloaded.pth");
+            File.WriteAllBytes(good, Payload);
+            string bad = Path.Combine(outside, "other.pth");
+            File.WriteAllBytes(bad, new byte[] { 9, 9, 9 });
+            var store = new WeightStore(new WeightStoreOptions { CacheFolder = folder, AllowDownload = false });
+            var info = new PretrainedWeightsInfo { Name = "imagenet", FileName = "weights.pth", Sha256 = PayloadSha[..8], Format = WeightsFormat.PyTorch };
+
+            Assert.Throws<InvalidDataException>(() => store.Import(info, bad));
+            AssertCacheEmpty();
+
+            string path = store.Import(info, good);
+            Assert.Equal(Payload, File.ReadAllBytes(path));
+            Assert.Equal(path, store.Resolve(info));
+            Assert.Single(Directory.GetFileSystemEntries(folder));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Options_Defaults_CacheUnderLocalApplicationDataOrEnvironment()
     {
         string? fromEnvironment = Environment.GetEnvironmentVariable(WeightStoreOptions.CacheFolderVariable);
