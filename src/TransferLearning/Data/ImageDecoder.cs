@@ -218,8 +218,7 @@ public static class ImageDecoder
         }
         else
         {
-            bitmap = DecodeSubsampled(codec, baseWidth, baseHeight, factor, path, options)
-                ?? FallbackFullThenResize(codec, baseWidth, baseHeight, factor, path, options);
+            bitmap = DecodeReduced(codec, bytes, baseWidth, baseHeight, factor, path, options);
         }
 
         try
@@ -269,29 +268,57 @@ public static class ImageDecoder
         return bitmap;
     }
 
-    private static SKBitmap FallbackFullThenResize(SKCodec codec, int width, int height, int factor, string? path, ImageDecodeOptions options)
-    {
-        // The codec cannot decode row by row (for example GIF): decode fully if that stays within 4x the budget.
-        if ((long)width * height > 4 * options.MaxDecodedPixels)
-        {
-            throw new ImageDecodeException(
-                BadFileReason.TooLarge,
-                path,
-                $"{width}x{height} is too large to decode in full and this format cannot be decoded reduced (limit {options.MaxDecodedPixels:N0} decoded pixels, ImageDecodeOptions.MaxDecodedPixels).");
-        }
-
-        using var full = DecodeFull(codec, width, height, path, options.Background);
-        return PixelOps.Resize(full, Math.Max(1, width / factor), Math.Max(1, height / factor));
-    }
-
-    private static unsafe SKBitmap? DecodeSubsampled(SKCodec codec, int width, int height, int factor, string? path, ImageDecodeOptions options)
+    private static SKBitmap DecodeReduced(SKCodec codec, byte[] bytes, int width, int height, int factor, string? path, ImageDecodeOptions options)
     {
         var rowInfo = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        if (codec.StartScanlineDecode(rowInfo) != SKCodecResult.Success)
+        if (codec.StartScanlineDecode(rowInfo) == SKCodecResult.Success)
         {
-            return null;
+            return DecodeSubsampled(
+                (y, row) => codec.GetScanlines(row, 1, width * 4) == 1
+                    ? codec.GetOutputScanline(y)
+                    : throw new ImageDecodeException(BadFileReason.Truncated, path, "the image data ends early (truncated file)."),
+                width,
+                height,
+                factor,
+                options);
         }
 
+        // No scanline decoding (SkiaSharp's PNG and GIF codecs): decode in full when that is affordable.
+        if ((long)width * height <= 4 * options.MaxDecodedPixels)
+        {
+            using var full = DecodeFull(codec, width, height, path, options.Background);
+            return PixelOps.Resize(full, Math.Max(1, width / factor), Math.Max(1, height / factor));
+        }
+
+        // PNG: SkiaSharp exposes neither sampled nor scanline PNG decoding, so stream the rows ourselves.
+        if (codec.EncodedFormat == SKEncodedImageFormat.Png && width == codec.Info.Width && height == codec.Info.Height)
+        {
+            using var png = new PngRowReader(bytes, path);
+            return DecodeSubsampled(
+                (y, row) =>
+                {
+                    unsafe
+                    {
+                        png.ReadRow(new Span<byte>((void*)row, width * 4));
+                    }
+
+                    return y;
+                },
+                width,
+                height,
+                factor,
+                options);
+        }
+
+        throw new ImageDecodeException(
+            BadFileReason.TooLarge,
+            path,
+            $"{width}x{height} is too large to decode in full and this format cannot be decoded reduced (limit {options.MaxDecodedPixels:N0} decoded pixels, ImageDecodeOptions.MaxDecodedPixels).");
+    }
+
+    /// <summary>Reads rows through <paramref name="readRow"/> (row y into the buffer; returns its output row) and box-averages factor x factor blocks.</summary>
+    private static unsafe SKBitmap DecodeSubsampled(Func<int, IntPtr, int> readRow, int width, int height, int factor, ImageDecodeOptions options)
+    {
         var outWidth = width / factor;
         var outHeight = height / factor;
         var bitmap = new SKBitmap(new SKImageInfo(outWidth, outHeight, SKColorType.Rgba8888, SKAlphaType.Unpremul));
@@ -308,12 +335,7 @@ public static class ImageDecoder
             {
                 for (var y = 0; y < height; y++)
                 {
-                    if (codec.GetScanlines((IntPtr)rowPtr, 1, width * 4) != 1)
-                    {
-                        throw new ImageDecodeException(BadFileReason.Truncated, path, "the image data ends early (truncated file).");
-                    }
-
-                    var outY = codec.GetOutputScanline(y);
+                    var outY = readRow(y, (IntPtr)rowPtr);
                     var block = outY / factor;
                     if (block >= outHeight)
                     {
