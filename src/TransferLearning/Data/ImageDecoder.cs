@@ -264,7 +264,11 @@ public static class ImageDecoder
             throw new ImageDecodeException(ReasonOf(result), path, Describe(result));
         }
 
-        PixelOps.CompositeInPlace(bitmap, background);
+        if (codec.Info.AlphaType != SKAlphaType.Opaque)
+        {
+            PixelOps.CompositeInPlace(bitmap, background);
+        }
+
         return bitmap;
     }
 
