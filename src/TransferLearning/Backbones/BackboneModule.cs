@@ -13,7 +13,6 @@ namespace TransferLearning.Backbones;
 public sealed class BackboneModule : nn.Module<Tensor, Tensor>
 {
     private readonly List<(string Name, nn.Module<Tensor, Tensor> Module)> units;
-    private readonly nn.Module<Tensor, Tensor>? container;
     private readonly int[] blockEnds;
 
     private BackboneModule(BackboneInfo info, List<(string Name, nn.Module<Tensor, Tensor> Module)> units, int blockCount)
@@ -32,8 +31,8 @@ public sealed class BackboneModule : nn.Module<Tensor, Tensor>
 
         if (info.Container is not null)
         {
-            container = nn.Sequential(units.Select(u => (u.Name, u.Module)).ToArray());
-            register_module(info.Container, container);
+            // Registered for its key names only; no field holds it, so a parent's RegisterComponents() cannot register it twice.
+            register_module(info.Container, nn.Sequential(units.Select(u => (u.Name, u.Module)).ToArray()));
         }
         else
         {
@@ -161,7 +160,7 @@ public sealed class BackboneModule : nn.Module<Tensor, Tensor>
     /// <summary>The BatchNorm layers of one block.</summary>
     /// <param name="blockIndex">Block position, bottom = 0.</param>
     public IReadOnlyList<nn.Module> GetBlockBatchNorms(int blockIndex) =>
-        GetBlockModules(blockIndex).SelectMany(m => m.modules()).Where(IsBatchNorm).ToArray();
+        GetBlockModules(blockIndex).SelectMany(m => m.modules().Prepend(m)).Where(IsBatchNorm).Distinct().ToArray();
 
     /// <summary>Whether a module is a BatchNorm layer (1d, 2d or 3d).</summary>
     /// <param name="module">The module.</param>
@@ -170,11 +169,6 @@ public sealed class BackboneModule : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
-        if (container is not null)
-        {
-            return container.call(input);
-        }
-
         using var scope = NewDisposeScope();
         var x = input;
         foreach (var (_, module) in units)
