@@ -26,6 +26,9 @@ public sealed class ImageDatasetTests : IDisposable
         AddImages("data/cat", 1);
         AddImages("data/cat/nested", 1);
         images.Write("data/cat/readme.txt", "not an image"u8.ToArray());
+        images.Write("data/cat/._img000.png", "AppleDouble"u8.ToArray());
+        AddImages("data/.ipynb_checkpoints", 1);
+        AddImages("data/cat/.cache", 1);
 
         var dataset = ImageDataset.FromFolder(Path.Combine(images.Root, "data"));
 
