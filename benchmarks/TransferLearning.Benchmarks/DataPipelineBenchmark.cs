@@ -47,6 +47,14 @@ internal sealed class DataPipelineBenchmark : IBenchmarkSuite
             Throughput(report, "JPEG, 2 workers, training augmentation", jpeg, ImageTransform.ForTraining(ImagePreprocessing.Torch), 2, cancellationToken);
 
             report.Add(string.Empty);
+            report.Add("Per-stage cost on one thread (median over 3 passes after a warm-up pass), ms per image:");
+            report.Add(string.Empty);
+            report.Result("Input", "decode (reduced) | transform to floats");
+            report.Result(new string('-', 48), new string('-', 40));
+            Stages(report, "JPEG", jpeg);
+            Stages(report, "PNG", png);
+
+            report.Add(string.Empty);
             report.Add("Training step: resnet18 (random weights, frozen base, default head, 2 classes), batch 16, Adam on the head; 48 JPEG inputs with training augmentation, prefetch 2 batches; 1 warm-up epoch (3 steps), then 2 epochs (6 steps).");
             report.Add(string.Empty);
             report.Result("Configuration", "data wait share (wait / step)");
@@ -90,6 +98,35 @@ internal sealed class DataPipelineBenchmark : IBenchmarkSuite
         {
             report.Add("  unexpected bad files: " + loader.Report);
         }
+    }
+
+    private static void Stages(BenchmarkReport report, string name, ImageDataset dataset)
+    {
+        var transform = ImageTransform.ForEvaluation(ImagePreprocessing.Torch);
+        var values = new float[transform.ValuesPerImage];
+        var decodeMs = new List<double>();
+        var transformMs = new List<double>();
+        for (var pass = 0; pass < 4; pass++)
+        {
+            double decode = 0, apply = 0;
+            foreach (var sample in dataset.Samples)
+            {
+                var sw = Stopwatch.StartNew();
+                using var bitmap = ImageDecoder.Decode(sample.Path, transform.DecodeOptions);
+                decode += sw.Elapsed.TotalMilliseconds;
+                sw.Restart();
+                transform.Apply(bitmap, null, values);
+                apply += sw.Elapsed.TotalMilliseconds;
+            }
+
+            if (pass > 0)
+            {
+                decodeMs.Add(decode / dataset.Count);
+                transformMs.Add(apply / dataset.Count);
+            }
+        }
+
+        report.Result(name, string.Create(CultureInfo.InvariantCulture, $"{BenchmarkReport.Median(decodeMs):F2} | {BenchmarkReport.Median(transformMs):F2}"));
     }
 
     private static void TrainingWait(BenchmarkReport report, ImageDataset dataset, int workers, CancellationToken cancellationToken)
