@@ -112,6 +112,23 @@ public sealed class ImageTransformTests
     }
 
     [Fact]
+    public void WithCustom_InPlaceChange_DoesNotTouchCallersBitmap()
+    {
+        using var image = TestImages.Solid(32, 32, SKColors.Red);
+        var transform = ImageTransform.ForEvaluation(Small with { ResizeMode = ResizeMode.Stretch })
+            .WithCustom("erase", (bitmap, _) =>
+            {
+                bitmap.Erase(SKColors.Blue);
+                return bitmap;
+            }, isRandom: false);
+
+        var values = Run(transform, image, null);
+
+        Assert.Equal(SKColors.Red, image.GetPixel(5, 5));
+        Assert.Equal((1f - 0.406f) / 0.225f, values[(2 * 1024) + 5], 3);
+    }
+
+    [Fact]
     public void Fingerprint_DiffersBetweenPresetsAndAugmentations()
     {
         var prints = new[]
