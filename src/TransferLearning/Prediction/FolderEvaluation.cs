@@ -1,34 +1,20 @@
+using TransferLearning.Metrics;
+
 namespace TransferLearning.Prediction;
 
 /// <summary>
-/// Result of <see cref="Predictor.EvaluateFolder"/>.
-/// TODO(lead): return the trainer's <c>Metrics.ClassificationMetrics</c> (via <c>MetricsAccumulator</c>) once it is merged.
+/// Result of <see cref="Predictor.EvaluateFolder"/>: the trainer's metrics plus the files that were skipped.
 /// </summary>
 public sealed record FolderEvaluation
 {
-    /// <summary>Class names, in model output order.</summary>
-    public required IReadOnlyList<string> ClassNames { get; init; }
+    /// <summary>The trainer's metrics (loss, accuracy, top-k, balanced accuracy, per-class precision/recall/F1, confusion matrix) over the decoded images.</summary>
+    public required ClassificationMetrics Metrics { get; init; }
 
-    /// <summary>Number of images evaluated.</summary>
-    public required long SampleCount { get; init; }
-
-    /// <summary>Mean cross-entropy of the true classes.</summary>
-    public required double Loss { get; init; }
-
-    /// <summary>Fraction of images whose most probable class is the true class.</summary>
-    public required double Accuracy { get; init; }
-
-    /// <summary>Confusion matrix: row = true class, column = predicted class.</summary>
-    public required IReadOnlyList<IReadOnlyList<long>> ConfusionMatrix { get; init; }
-
-    /// <summary>Recall of each class (NaN for a class without images).</summary>
-    public required IReadOnlyList<double> Recall { get; init; }
-
-    /// <summary>Files that were skipped (not decodable), with the reason.</summary>
+    /// <summary>Files that could not be decoded, with the reason; they are not counted in <see cref="Metrics"/>.</summary>
     public required IReadOnlyList<SkippedFile> Skipped { get; init; }
 }
 
-/// <summary>A file an evaluation skipped.</summary>
+/// <summary>An image file that could not be used, and why.</summary>
 /// <param name="Path">The file.</param>
 /// <param name="Reason">Why it was skipped.</param>
 public sealed record SkippedFile(string Path, string Reason);

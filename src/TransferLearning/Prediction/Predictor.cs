@@ -1,6 +1,7 @@
 using SkiaSharp;
 using TorchSharp;
 using TransferLearning.Data;
+using TransferLearning.Metrics;
 using TransferLearning.Persistence;
 using static TorchSharp.torch;
 
@@ -208,10 +209,8 @@ public sealed class Predictor : IDisposable
         }
 
         int classes = ClassNames.Count;
-        var confusion = new long[classes, classes];
+        var accumulator = new MetricsAccumulator(ClassNames, Math.Min(Options.TopK, classes));
         var skipped = new List<SkippedFile>();
-        double lossSum = 0;
-        long count = 0;
         foreach (var chunk in samples.Chunk(Options.BatchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -236,13 +235,23 @@ public sealed class Predictor : IDisposable
                 }
 
                 var predictions = PredictBatch(bitmaps.Select(b => b.Bitmap).ToArray());
+                double lossSum = 0;
+                var probabilities = new float[predictions.Count * classes];
                 for (int i = 0; i < predictions.Count; i++)
                 {
-                    int truth = bitmaps[i].Label;
-                    confusion[truth, predictions[i].Best.ClassIndex]++;
-                    lossSum -= Math.Log(Math.Max(predictions[i].Probabilities[truth], 1e-12f));
-                    count++;
+                    for (int c = 0; c < classes; c++)
+                    {
+                        probabilities[(i * classes) + c] = predictions[i].Probabilities[c];
+                    }
+
+                    lossSum -= Math.Log(Math.Max(predictions[i].Probabilities[bitmaps[i].Label], 1e-12f));
                 }
+
+                using var scope = NewDisposeScope();
+                accumulator.Add(
+                    tensor(probabilities).reshape(predictions.Count, classes),
+                    tensor(bitmaps.Select(b => (long)b.Label).ToArray()),
+                    lossSum);
             }
             finally
             {
@@ -253,22 +262,7 @@ public sealed class Predictor : IDisposable
             }
         }
 
-        long correct = Enumerable.Range(0, classes).Sum(c => confusion[c, c]);
-        return new FolderEvaluation
-        {
-            ClassNames = ClassNames,
-            SampleCount = count,
-            Loss = count == 0 ? double.NaN : lossSum / count,
-            Accuracy = count == 0 ? double.NaN : (double)correct / count,
-            ConfusionMatrix = Enumerable.Range(0, classes)
-                .Select(r => (IReadOnlyList<long>)Enumerable.Range(0, classes).Select(c => confusion[r, c]).ToArray()).ToArray(),
-            Recall = Enumerable.Range(0, classes).Select(r =>
-            {
-                long support = Enumerable.Range(0, classes).Sum(c => confusion[r, c]);
-                return support == 0 ? double.NaN : (double)confusion[r, r] / support;
-            }).ToArray(),
-            Skipped = skipped,
-        };
+        return new FolderEvaluation { Metrics = accumulator.ToMetrics(), Skipped = skipped };
     }
 
     /// <inheritdoc/>

@@ -152,16 +152,17 @@ public sealed class PredictorTests : IDisposable
 
         var result = predictor.EvaluateFolder(folder);
 
-        Assert.Equal(6, result.SampleCount);
+        Assert.Equal(6, result.Metrics.SampleCount);
         Assert.Single(result.Skipped);
         Assert.EndsWith("broken.png", result.Skipped[0].Path);
-        Assert.Equal(6, result.ConfusionMatrix.Sum(r => r.Sum()));
-        Assert.Equal(0, result.ConfusionMatrix[1].Sum());
-        Assert.True(double.IsNaN(result.Recall[1]));
+        Assert.Equal(6, result.Metrics.ConfusionMatrix.Sum(r => r.Sum()));
+        Assert.Equal(0, result.Metrics.ConfusionMatrix[1].Sum());
+        Assert.Equal(0, result.Metrics.Support[1]);
+        Assert.Equal(0.0, result.Metrics.Recall[1]); // sklearn convention for a class without samples
         int correct = truth.Count(t => predictor.Predict(t.Path).ClassName == t.Label);
-        Assert.Equal(correct / 6.0, result.Accuracy, 10);
+        Assert.Equal(correct / 6.0, result.Metrics.Accuracy, 10);
         double loss = truth.Average(t => -Math.Log(predictor.Predict(t.Path).Probabilities[int.Parse(t.Label)]));
-        Assert.Equal(loss, result.Loss, 4);
+        Assert.Equal(loss, result.Metrics.Loss, 4);
     }
 
     [Fact]
