@@ -52,7 +52,7 @@ public sealed class TransferModelBuilder
         return this;
     }
 
-    /// <summary>Sets where the base's weights come from. Default: <see cref="RandomWeights"/> when not set.</summary>
+    /// <summary>Sets where the base's weights come from. Default: ImageNet (<c>Weights.ImageNet</c>, as Keras' <c>weights="imagenet"</c>); <c>Weights.Random</c> for a randomly initialised base.</summary>
     /// <param name="source">Weights source.</param>
     public TransferModelBuilder WithWeights(IWeightsSource source)
     {
@@ -143,7 +143,7 @@ public sealed class TransferModelBuilder
     {
         var spec = Validate();
         var info = BackboneCatalog.Get(spec.Backbone);
-        var source = weights ?? RandomWeights.Instance;
+        var source = weights ?? TransferLearning.Weights.Weights.ImageNet;
 
         if (seed is long s)
         {
@@ -244,13 +244,14 @@ public sealed class TransferModelBuilder
         };
     }
 
-    /// <summary>Creates a builder that rebuilds the architecture of <paramref name="spec"/> (random weights; load saved weights afterwards).</summary>
+    /// <summary>Creates a builder that rebuilds the architecture of <paramref name="spec"/> with a randomly initialised base (load saved weights afterwards).</summary>
     /// <param name="spec">A model's spec.</param>
     public static TransferModelBuilder FromSpec(TransferModelSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return new TransferModelBuilder()
             .WithBackbone(spec.Backbone)
+            .WithWeights(RandomWeights.Instance)
             .TruncateAfter(spec.TruncateAfter)
             .WithHead(spec.Head)
             .WithClasses(spec.ClassNames)

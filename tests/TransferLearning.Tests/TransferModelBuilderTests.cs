@@ -12,7 +12,7 @@ public class TransferModelBuilderTests
     [Fact]
     public void Build_NoBackbone_ThrowsInvalidOperation()
     {
-        var ex = Assert.Throws<InvalidOperationException>(() => new TransferModelBuilder().WithClassCount(2).Build());
+        var ex = Assert.Throws<InvalidOperationException>(() => new TransferModelBuilder().WithWeights(TransferLearning.Weights.RandomWeights.Instance).WithClassCount(2).Build());
         Assert.Contains("resnet18", ex.Message);
     }
 
@@ -25,7 +25,7 @@ public class TransferModelBuilderTests
 
     [Fact]
     public void Build_NoClasses_ThrowsInvalidOperation() =>
-        Assert.Throws<InvalidOperationException>(() => new TransferModelBuilder().WithBackbone("resnet18").Build());
+        Assert.Throws<InvalidOperationException>(() => new TransferModelBuilder().WithWeights(TransferLearning.Weights.RandomWeights.Instance).WithBackbone("resnet18").Build());
 
     [Theory]
     [InlineData(0)]

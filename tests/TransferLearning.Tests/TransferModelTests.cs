@@ -194,7 +194,7 @@ public class TransferModelTests
     [Fact]
     public void UnfreezeFrom_BlockRemovedByTruncation_Throws()
     {
-        using var model = new TransferModelBuilder().WithBackbone("resnet18").WithClassCount(2).WithInputSize(32).TruncateAfter("layer2").Build();
+        using var model = new TransferModelBuilder().WithWeights(TransferLearning.Weights.RandomWeights.Instance).WithBackbone("resnet18").WithClassCount(2).WithInputSize(32).TruncateAfter("layer2").Build();
         Assert.Equal(new[] { "stem", "layer1", "layer2" }, model.BlockNames);
         Assert.Throws<ArgumentException>(() => model.UnfreezeFrom("layer4"));
         Assert.True(model.Head.NormalizesInput); // truncated base: head input normalised by default

@@ -33,7 +33,7 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
     [MemberData(nameof(Cases))]
     public void ExportToBytes_CatalogueBackbone_OnnxRuntimeLogitsMatchTorchSharpForBatch1And3(string backbone, string head)
     {
-        using var model = new TransferModelBuilder()
+        using var model = new TransferModelBuilder().WithWeights(TransferLearning.Weights.RandomWeights.Instance)
             .WithBackbone(backbone)
             .WithHead(Head(head))
             .WithClassCount(5)
@@ -57,7 +57,7 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
     [Fact]
     public void ExportToBytes_TruncatedResNetFlattenHeadWithSoftmax_MatchesTorchSharpProbabilities()
     {
-        using var model = new TransferModelBuilder()
+        using var model = new TransferModelBuilder().WithWeights(TransferLearning.Weights.RandomWeights.Instance)
             .WithBackbone("resnet50")
             .TruncateAfter("layer1")
             .WithHead(new HeadOptions { Pooling = PoolingKind.Flatten, HiddenSizes = new[] { 16 }, Activation = HeadActivation.LeakyReLU })

@@ -97,7 +97,7 @@ public class ClassificationMetricsTests
     [Fact]
     public void Evaluate_WrongClassCount_Throws()
     {
-        using var model = new TransferModelBuilder().WithBackbone("resnet18").WithClassCount(2).WithInputSize(32).WithSeed(1).Build();
+        using var model = new TransferModelBuilder().WithWeights(TransferLearning.Weights.RandomWeights.Instance).WithBackbone("resnet18").WithClassCount(2).WithInputSize(32).WithSeed(1).Build();
         using var data = TrainingTestData.Source(count: 4);
         Assert.Throws<ArgumentException>(() => Evaluator.Evaluate(model, data));
     }

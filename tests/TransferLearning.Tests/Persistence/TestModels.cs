@@ -9,7 +9,7 @@ internal static class TestModels
 {
     /// <summary>ResNet18 cut after layer1 with a linear head: a real model file of about 0.6 MB.</summary>
     public static TransferModel TinyResNet(int classes = 3, long seed = 1) =>
-        new TransferModelBuilder()
+        new TransferModelBuilder().WithWeights(TransferLearning.Weights.RandomWeights.Instance)
             .WithBackbone("resnet18")
             .TruncateAfter("layer1")
             .WithHead(new HeadOptions { HiddenSizes = new[] { 16 }, Dropout = 0.1 })

@@ -20,7 +20,7 @@ public sealed class TransferModelFileTests : IDisposable
     [Fact]
     public void SaveThenLoad_FastAiHeadOnMobileNetV3_GivesBitwiseIdenticalLogitsAndState()
     {
-        using var model = new TransferModelBuilder()
+        using var model = new TransferModelBuilder().WithWeights(TransferLearning.Weights.RandomWeights.Instance)
             .WithBackbone("mobilenet_v3_small")
             .WithHead(HeadOptions.FastAi with { HiddenSizes = new[] { 32 } })
             .WithClasses(new[] { "cat", "dog", "bird" })
