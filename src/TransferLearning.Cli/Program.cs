@@ -1,0 +1,3 @@
+using TransferLearning.Cli;
+
+return TlApp.Run(args, CliEnvironment.FromProcess());
