@@ -161,7 +161,7 @@ public sealed class BackboneModule : nn.Module<Tensor, Tensor>
     /// <summary>The BatchNorm layers of one block.</summary>
     /// <param name="blockIndex">Block position, bottom = 0.</param>
     public IReadOnlyList<nn.Module> GetBlockBatchNorms(int blockIndex) =>
-        GetBlockModules(blockIndex).SelectMany(m => m.modules()).Where(IsBatchNorm).ToArray();
+        GetBlockModules(blockIndex).SelectMany(m => m.modules().Prepend(m)).Where(IsBatchNorm).Distinct().ToArray();
 
     /// <summary>Whether a module is a BatchNorm layer (1d, 2d or 3d).</summary>
     /// <param name="module">The module.</param>
