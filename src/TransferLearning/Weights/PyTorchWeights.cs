@@ -1,0 +1,169 @@
+using System.Collections;
+using TorchSharp.PyBridge;
+using TransferLearning.Backbones;
+using static TorchSharp.torch;
+
+namespace TransferLearning.Weights;
+
+/// <summary>
+/// A PyTorch state dict (<c>torch.save(model.state_dict())</c> zip file, <c>.pth</c>/<c>.pt</c>) or a safetensors file,
+/// read with TorchSharp.PyBridge: the files torchvision publishes for its models. Every key and shape is checked against
+/// the backbone before anything is copied; keys of the old classifier (<see cref="BackboneInfo.ClassifierKeyPrefixes"/>)
+/// are skipped unless <see cref="SkipClassifier"/> is false.
+/// </summary>
+public sealed class PyTorchWeights : IWeightsSource
+{
+    private readonly Lazy<string> fingerprint;
+
+    /// <summary>Creates a source for a file.</summary>
+    /// <param name="path">The <c>.pth</c>, <c>.pt</c> or <c>.safetensors</c> file.</param>
+    /// <param name="format"><see cref="WeightsFormat.PyTorch"/> or <see cref="WeightsFormat.SafeTensors"/>; default: from the extension (<c>.safetensors</c>) or else PyTorch.</param>
+    /// <param name="skipClassifier">Skip keys of the old classifier. Default true.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public PyTorchWeights(string path, WeightsFormat? format = null, bool skipClassifier = true)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(Path))
+        {
+            throw new FileNotFoundException($"Weights file '{Path}' does not exist.", Path);
+        }
+
+        Format = format ?? (Path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? WeightsFormat.SafeTensors : WeightsFormat.PyTorch);
+        if (Format is not (WeightsFormat.PyTorch or WeightsFormat.SafeTensors))
+        {
+            throw new ArgumentException($"PyTorchWeights reads PyTorch or SafeTensors files, not {Format}.", nameof(format));
+        }
+
+        SkipClassifier = skipClassifier;
+        fingerprint = new Lazy<string>(() => FileHash.Sha256(Path));
+    }
+
+    /// <summary>Full path of the file.</summary>
+    public string Path { get; }
+
+    /// <summary>The file format.</summary>
+    public WeightsFormat Format { get; }
+
+    /// <summary>Whether keys of the old classifier are skipped.</summary>
+    public bool SkipClassifier { get; }
+
+    /// <inheritdoc/>
+    public string Description => $"{(Format == WeightsFormat.SafeTensors ? "safetensors" : "PyTorch")} state dict ({System.IO.Path.GetFileName(Path)})";
+
+    /// <summary>SHA-256 of the file (computed on first use).</summary>
+    public string Fingerprint => fingerprint.Value;
+
+    /// <summary>Reads the file into a name -> tensor dictionary (the caller disposes the tensors).</summary>
+    /// <exception cref="InvalidDataException">The file cannot be read as a state dict.</exception>
+    public Dictionary<string, Tensor> ReadStateDict()
+    {
+        try
+        {
+            if (Format == WeightsFormat.SafeTensors)
+            {
+                return Safetensors.LoadStateDict(Path);
+            }
+
+            var table = PyTorchUnpickler.UnpickleStateDict(Path);
+            var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (DictionaryEntry entry in table)
+            {
+                if (entry.Key is string key && entry.Value is Tensor t)
+                {
+                    result[key] = t;
+                }
+                else
+                {
+                    throw new InvalidDataException($"'{System.IO.Path.GetFileName(Path)}' holds an entry '{entry.Key}' that is not a tensor: save model.state_dict(), not the model.");
+                }
+            }
+
+            return result;
+        }
+        catch (NotImplementedException e)
+        {
+            throw new InvalidDataException(
+                $"'{System.IO.Path.GetFileName(Path)}' is not a supported state dict ({e.Message}). Legacy (pre-1.6, non-zip) .pth files are not supported: " +
+                "re-save with torch.save(torch.load(path), new_path) in a recent PyTorch.", e);
+        }
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"'{System.IO.Path.GetFileName(Path)}' could not be read as a {Format} state dict: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="WeightsMismatchException">Keys are missing, unexpected or mis-shaped; nothing is loaded.</exception>
+    public void LoadInto(BackboneModule backbone, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        cancellationToken.ThrowIfCancellationRequested();
+        var tensors = ReadStateDict();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            StateDictLoader.Load(backbone, tensors, System.IO.Path.GetFileName(Path), SkipClassifier);
+        }
+        finally
+        {
+            StateDictLoader.DisposeAll(tensors);
+        }
+    }
+
+    /// <summary>Writes a module's state dict (for example a <see cref="BackboneModule"/>) in PyTorch (<c>torch.load</c>-able) or safetensors format, through a temporary file.</summary>
+    /// <param name="module">The module.</param>
+    /// <param name="path">Destination file.</param>
+    /// <param name="format"><see cref="WeightsFormat.PyTorch"/> or <see cref="WeightsFormat.SafeTensors"/>.</param>
+    public static void Save(nn.Module module, string path, WeightsFormat format = WeightsFormat.PyTorch)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        Save(module.state_dict(), path, format);
+    }
+
+    /// <summary>Writes a name -> tensor dictionary in PyTorch or safetensors format, through a temporary file.</summary>
+    /// <param name="stateDict">The tensors.</param>
+    /// <param name="path">Destination file.</param>
+    /// <param name="format"><see cref="WeightsFormat.PyTorch"/> or <see cref="WeightsFormat.SafeTensors"/>.</param>
+    public static void Save(IReadOnlyDictionary<string, Tensor> stateDict, string path, WeightsFormat format = WeightsFormat.PyTorch)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (format is not (WeightsFormat.PyTorch or WeightsFormat.SafeTensors))
+        {
+            throw new ArgumentException($"Save writes PyTorch or SafeTensors files, not {format}.", nameof(format));
+        }
+
+        string full = System.IO.Path.GetFullPath(path);
+        string temp = full + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                if (format == WeightsFormat.SafeTensors)
+                {
+                    Safetensors.SaveStateDict(stream, stateDict.ToDictionary(kv => kv.Key, kv => kv.Value), leaveOpen: true);
+                }
+                else
+                {
+                    var table = new Hashtable();
+                    foreach (var (key, value) in stateDict)
+                    {
+                        table[key] = value;
+                    }
+
+                    PyTorchPickler.PickleStateDict(stream, table, leaveOpen: true);
+                }
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+}
