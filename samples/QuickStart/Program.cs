@@ -17,7 +17,7 @@ using TransferLearning.Weights;
 const int Seed = 42;
 const int InputSize = 160;          // the renders are 128 px; 160 keeps layer4's map at 5x5 and costs half of 224
 const int HeadEpochs = 6;           // phase 1: cheap, the base features are computed once and cached
-const int FineTuneEpochs = 4;       // phase 2: forward + backward through the base, the expensive part
+const int FineTuneEpochs = 3;       // phase 2: forward + backward through the base, the expensive part
 const int UnfrozenBlocks = 1;       // layer4
 const double HeadLearningRate = 1e-3;
 const double FineTuneLearningRate = 1e-5; // Keras' advice: a very low rate, BatchNorm kept in inference mode
@@ -34,9 +34,9 @@ Console.WriteLine($"Split: {splits.Train.Count} train, {splits.Validation.Count}
 
 var backbone = BackboneCatalog.ResNet18Cntk;
 var preprocessing = backbone.Preprocessing with { InputSize = InputSize, ResizeSize = InputSize };
-IBatchSource Loader(ImageDataset data, bool train, bool augment = false) => new DataLoader(
+IBatchSource Loader(ImageDataset data, bool train) => new DataLoader(
     data,
-    augment ? ImageTransform.ForTraining(preprocessing, new AugmentationOptions { MinCropScale = 0.7, MaxRotationDegrees = 5 }) : ImageTransform.ForEvaluation(preprocessing),
+    ImageTransform.ForEvaluation(preprocessing),
     new DataLoaderOptions { BatchSize = 16, Shuffle = train, Seed = Seed });
 var validation = Loader(splits.Validation, train: false);
 var testSet = Loader(splits.Test!, train: false);
@@ -44,8 +44,8 @@ var testSet = Loader(splits.Test!, train: false);
 // Phase 1, feature extraction: base frozen, new head trained on cached base features (deterministic transform).
 var featureExtraction = TrainingPlan.HeadOnly(HeadEpochs, HeadLearningRate);
 
-// Phase 2, fine-tuning: unfreeze the top block, continue at a very low rate, with light augmentation, keeping the
-// weights of the epoch with the best validation loss.
+// Phase 2, fine-tuning: unfreeze the top block and continue at a very low rate (the same images, so the head keeps
+// seeing what it was trained on; BatchNorm stays in inference mode).
 var fineTuning = new TrainingPlan
 {
     Phases =
@@ -74,7 +74,7 @@ using var model = new TransferModelBuilder()
     .Build();
 Train(model, featureExtraction, Loader(splits.Train, train: true));
 var afterHead = Report(model, "feature extraction");
-Train(model, fineTuning, Loader(splits.Train, train: true, augment: true), new EarlyStopping(new EarlyStoppingOptions { Monitor = "val_loss", Patience = 2, RestoreBestWeights = true }));
+Train(model, fineTuning, Loader(splits.Train, train: true));
 var afterFineTuning = Report(model, $"fine-tuning ({string.Join("+", model.TrainableBlocks)})");
 
 // 2) For contrast: the same head on the same architecture with random weights (feature extraction only).

@@ -37,6 +37,15 @@ public static class TlApp
             config.UseStrictParsing();
             config.ConfigureConsole(environment.Console);
             config.SetExceptionHandler((exception, _) => ReportError(environment, exception));
+            config.AddCommand<TrainCommand>("train")
+                .WithDescription("Train a classifier on an image folder: feature extraction, then fine-tuning of the top blocks.")
+                .WithExample("train", "--data", "photos", "--backbone", "resnet18_cntk", "--weights", "imagenet", "--output", "model.tlm");
+            config.AddCommand<EvaluateCommand>("evaluate")
+                .WithDescription("Evaluate a saved model on a labelled image folder (one sub-folder per class).")
+                .WithExample("evaluate", "--model", "model.tlm", "--data", "photos/test", "--json");
+            config.AddCommand<PredictCommand>("predict")
+                .WithDescription("Classify images with a saved model and print the top classes.")
+                .WithExample("predict", "--model", "model.tlm", "cat.jpg", "dog.png", "--top", "3");
             config.AddCommand<BackbonesCommand>("backbones")
                 .WithDescription("List the backbone catalogue: blocks, feature size, input size, preprocessing, weights.");
         });
@@ -60,6 +69,7 @@ public static class TlApp
         {
             OperationCanceledException => ExitCancelled,
             CliUsageException or CommandParseException or CommandRuntimeException or CommandConfigurationException => ExitUsage,
+            ArgumentException => ExitUsage,
             _ => ExitFailure,
         };
         var message = root is OperationCanceledException ? "cancelled." : OneLine(root.Message);
