@@ -13,7 +13,6 @@ namespace TransferLearning.Backbones;
 public sealed class BackboneModule : nn.Module<Tensor, Tensor>
 {
     private readonly List<(string Name, nn.Module<Tensor, Tensor> Module)> units;
-    private readonly nn.Module<Tensor, Tensor>? container;
     private readonly int[] blockEnds;
 
     private BackboneModule(BackboneInfo info, List<(string Name, nn.Module<Tensor, Tensor> Module)> units, int blockCount)
@@ -32,8 +31,8 @@ public sealed class BackboneModule : nn.Module<Tensor, Tensor>
 
         if (info.Container is not null)
         {
-            container = nn.Sequential(units.Select(u => (u.Name, u.Module)).ToArray());
-            register_module(info.Container, container);
+            // Registered for its key names only; no field holds it, so a parent's RegisterComponents() cannot register it twice.
+            register_module(info.Container, nn.Sequential(units.Select(u => (u.Name, u.Module)).ToArray()));
         }
         else
         {
@@ -170,11 +169,6 @@ public sealed class BackboneModule : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
-        if (container is not null)
-        {
-            return container.call(input);
-        }
-
         using var scope = NewDisposeScope();
         var x = input;
         foreach (var (_, module) in units)

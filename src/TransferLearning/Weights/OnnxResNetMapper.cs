@@ -61,7 +61,7 @@ internal static class OnnxResNetMapper
             }
 
             var stemRelu = Producer(producers, maxPool[0].Input[0], "Relu", fileName, "stem");
-            var (stemBn, stemConv) = TraceBnConv(producers, stemRelu.Input[0], fileName, "stem")
+            var (stemBn, stemConv) = TraceBnConv(producers, stemRelu.Input[0])
                 ?? throw Invalid(fileName, "the stem MaxPool is not fed by Conv -> BatchNormalization -> Relu.");
             AddConv(result, "conv1", stemConv, initializers, fileName);
             AddBn(result, "bn1", stemBn, initializers, fileName);
@@ -88,14 +88,14 @@ internal static class OnnxResNetMapper
                 (NodeProto Bn, NodeProto Conv)? shortcut = null;
                 foreach (var input in add.Input)
                 {
-                    var path = TraceMain(producers, input, fileName, prefix);
+                    var path = TraceMain(producers, input);
                     if (path is not null && main is null)
                     {
                         main = path;
                         continue;
                     }
 
-                    var bnConv = TraceBnConv(producers, input, fileName, prefix);
+                    var bnConv = TraceBnConv(producers, input);
                     if (bnConv is not null)
                     {
                         shortcut = bnConv;
@@ -136,9 +136,9 @@ internal static class OnnxResNetMapper
     }
 
     private static (NodeProto Bn2, NodeProto Conv2, NodeProto Bn1, NodeProto Conv1)? TraceMain(
-        Dictionary<string, NodeProto> producers, string output, string fileName, string where)
+        Dictionary<string, NodeProto> producers, string output)
     {
-        if (TraceBnConv(producers, output, fileName, where) is not { } second)
+        if (TraceBnConv(producers, output) is not { } second)
         {
             return null;
         }
@@ -148,7 +148,7 @@ internal static class OnnxResNetMapper
             return null;
         }
 
-        if (TraceBnConv(producers, relu.Input[0], fileName, where) is not { } first)
+        if (TraceBnConv(producers, relu.Input[0]) is not { } first)
         {
             return null;
         }
@@ -156,7 +156,7 @@ internal static class OnnxResNetMapper
         return (second.Bn, second.Conv, first.Bn, first.Conv);
     }
 
-    private static (NodeProto Bn, NodeProto Conv)? TraceBnConv(Dictionary<string, NodeProto> producers, string output, string fileName, string where)
+    private static (NodeProto Bn, NodeProto Conv)? TraceBnConv(Dictionary<string, NodeProto> producers, string output)
     {
         if (!producers.TryGetValue(output, out var bn) || bn.OpType != "BatchNormalization")
         {
@@ -168,8 +168,6 @@ internal static class OnnxResNetMapper
             return null;
         }
 
-        _ = fileName;
-        _ = where;
         return (bn, conv);
     }
 

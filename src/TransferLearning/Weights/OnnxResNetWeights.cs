@@ -8,8 +8,10 @@ namespace TransferLearning.Weights;
 /// the graph. Made for the ImageNet ResNet18 of NuGet <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.23.1
 /// (<c>ResNet18.onnx</c>, a CNTK export with stages [2,2,2,3]): load it into the <c>resnet18_cntk</c> backbone, whose
 /// preprocessing (<see cref="Data.ImagePreprocessing.CntkResNet"/>) is the package's own: BGR, 0..255, minus the three
-/// channel means of <c>ResNetPreprocess.onnx</c>'s mean image (the package subtracts the full 224x224 mean image; using
-/// its channel means instead changes the 512-d features by at most about 0.5 of a maximum of about 15, cosine &gt;= 0.998).
+/// channel means of <c>ResNetPreprocess.onnx</c>'s mean image. The package subtracts the full 224x224 mean image; using
+/// its three channel means instead changes the 512-d features only slightly (measured on synthetic colour images: cosine
+/// 0.9999, max abs difference 0.17 for features up to about 15; on other images up to about 0.5, cosine &gt;= 0.998).
+/// Mapped this way the features match ONNX Runtime on the same input within 1.6e-5.
 /// </summary>
 public sealed partial class OnnxResNetWeights : IWeightsSource
 {
@@ -79,9 +81,13 @@ public sealed partial class OnnxResNetWeights : IWeightsSource
     /// <summary>Finds the ML.NET ImageNet <c>ResNet18.onnx</c> on this machine without any network access.</summary>
     /// <param name="cacheFolder">The weight cache folder, or <see langword="null"/> for the default.</param>
     /// <exception cref="WeightsNotFoundException">Not found; the message says where to get it and where to put it.</exception>
-    public static OnnxResNetWeights Locate(string? cacheFolder = null)
+    public static OnnxResNetWeights Locate(string? cacheFolder = null) => Locate(CandidatePaths(cacheFolder));
+
+    /// <summary>Returns the first existing file of <paramref name="candidates"/>.</summary>
+    /// <param name="candidates">Paths to try, in order.</param>
+    /// <exception cref="WeightsNotFoundException">None exists.</exception>
+    internal static OnnxResNetWeights Locate(IReadOnlyList<string> candidates)
     {
-        var candidates = CandidatePaths(cacheFolder);
         foreach (var candidate in candidates)
         {
             if (File.Exists(candidate))

@@ -188,6 +188,45 @@ public sealed class WeightStore
         }
     }
 
+    /// <summary>
+    /// Copies a file obtained by other means (for example on a machine without internet) into the cache after checking its
+    /// SHA-256 against <see cref="PretrainedWeightsInfo.Sha256"/>; goes through a temporary file, so a bad file never
+    /// reaches the cache.
+    /// </summary>
+    /// <param name="info">The weights the file should be.</param>
+    /// <param name="sourcePath">The file to import.</param>
+    /// <returns>Full path of the cached file.</returns>
+    /// <exception cref="InvalidDataException">The file's SHA-256 does not match.</exception>
+    public string Import(PretrainedWeightsInfo info, string sourcePath)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourcePath);
+        if (!File.Exists(sourcePath))
+        {
+            throw new FileNotFoundException($"File to import '{Path.GetFullPath(sourcePath)}' does not exist.", sourcePath);
+        }
+
+        string actual = FileHash.Sha256(sourcePath);
+        if (info.Sha256 is not null && !FileHash.Matches(actual, info.Sha256))
+        {
+            throw new InvalidDataException($"'{sourcePath}' is not '{info.FileName}': its SHA-256 {actual} does not start with the published {info.Sha256}.");
+        }
+
+        string path = GetCachePath(info);
+        Directory.CreateDirectory(CacheFolder);
+        string temp = Path.Combine(CacheFolder, $".{info.FileName}.{Guid.NewGuid():N}.partial");
+        try
+        {
+            File.Copy(sourcePath, temp);
+            File.Move(temp, path, overwrite: true);
+            return path;
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
     /// <summary>The exception for weights that are not cached and cannot be downloaded.</summary>
     /// <param name="info">The weights.</param>
     /// <param name="path">Where the file should be.</param>
@@ -200,7 +239,7 @@ public sealed class WeightStore
         return new WeightsNotFoundException(
             $"Weights '{info.FileName}'{from} are not in the cache and {why}. To use them offline, {origin}" +
             (info.Sha256 is null ? "" : $" (SHA-256 starts with {info.Sha256})") +
-            $" and put the file at '{path}' (cache folder: set {WeightStoreOptions.CacheFolderVariable} or WeightStoreOptions.CacheFolder to change it).",
+            $" and put the file at '{path}' or call WeightStore.Import (cache folder: set {WeightStoreOptions.CacheFolderVariable} or WeightStoreOptions.CacheFolder to change it).",
             info.FileName,
             new[] { path },
             inner);

@@ -44,4 +44,16 @@ public class BackboneCatalogTests
         var actual = @base.state_dict().Keys.OrderBy(k => k).ToArray();
         Assert.Equal(expected, actual);
     }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void StateDict_TransferModel_HoldsEachBaseTensorOnceUnderBackbonePrefix(string name)
+    {
+        using var model = new TransferModelBuilder().WithBackbone(name).WithWeights(RandomWeights.Instance)
+            .WithClassCount(2).WithInputSize(32).Build();
+        var baseKeys = model.Base.state_dict().Keys.Select(k => "backbone." + k).OrderBy(k => k, StringComparer.Ordinal);
+        var headKeys = model.Head.state_dict().Keys.Select(k => "head." + k);
+        var expected = baseKeys.Concat(headKeys).OrderBy(k => k, StringComparer.Ordinal).ToArray();
+        Assert.Equal(expected, model.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray());
+    }
 }

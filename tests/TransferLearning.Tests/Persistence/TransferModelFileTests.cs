@@ -162,6 +162,24 @@ public sealed class TransferModelFileTests : IDisposable
         Assert.Contains("shape", ex.Message);
     }
 
+    [Theory]
+    [InlineData("\"classNames\": [", "\"classNames\": null, \"x\": [")]
+    [InlineData("\"inputSize\": 32", "\"inputSize\": -5")]
+    [InlineData("\"dropout\": 0.1", "\"dropout\": 2")]
+    [InlineData("\"format\": \"TransferLearning.Model\"", "\"format\": \"Something.Else\"")]
+    [InlineData("\"spec\": {", "\"spec\": {{")]
+    [InlineData("\"pooling\": \"Average\"", "\"pooling\": \"Median\"")]
+    public void Load_InvalidManifestWithValidChecksums_ThrowsModelFileException(string find, string replace)
+    {
+        using var model = TestModels.TinyResNet();
+        string path = PathFor("m.tlm");
+        TransferModelFile.Save(model, path);
+        RewriteManifest(path, json => json.Replace(find, replace, StringComparison.Ordinal));
+
+        Assert.Throws<ModelFileException>(() => TransferModelFile.Load(path));
+        Assert.Throws<ModelFileException>(() => TransferModelFile.ReadManifest(path));
+    }
+
     [Fact]
     public void Load_BitFlipInWeights_ThrowsChecksumMismatch()
     {

@@ -76,6 +76,67 @@ public class OnnxResNetWeightsTests(ITestOutputHelper output)
         Assert.True(worst < Tolerance, $"max abs difference {worst:G3} >= {Tolerance}");
     }
 
+    /// <summary>
+    /// The package's own preprocessing (ResNetPreprocess.onnx: RGB -> BGR minus a 224x224 mean image) against
+    /// <see cref="ImagePreprocessing.CntkResNet"/> (BGR minus that image's three channel means) on colour inputs.
+    /// </summary>
+    [Fact]
+    public void CntkResNetPreprocessing_AgainstPackageMeanImage_FeaturesAgree()
+    {
+        var source = OnnxResNetWeights.Locate();
+        string prepPath = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(source.Path)!)!, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
+        Assert.True(File.Exists(prepPath), prepPath);
+        using var backbone = BackboneModule.Create(BackboneCatalog.ResNet18Cntk);
+        source.LoadInto(backbone);
+        backbone.eval();
+        using var prepSession = new InferenceSession(prepPath);
+        using var netSession = new InferenceSession(source.Path);
+        var prep = ImagePreprocessing.CntkResNet;
+        const int plane = 224 * 224;
+        var generator = new Random(99);
+        double worstCosine = 1, worstDiff = 0;
+        for (int n = 0; n < 2; n++)
+        {
+            // A smooth colour image (red gradient, green blobs, blue noise): RGB planar 0..255.
+            var rgb = new float[3 * plane];
+            for (int y = 0; y < 224; y++)
+            {
+                for (int x = 0; x < 224; x++)
+                {
+                    int i = y * 224 + x;
+                    rgb[i] = (x + 30 * n) % 256;
+                    rgb[plane + i] = (float)(127.5 + 127.5 * Math.Sin((x + y * (n + 1)) / 17.0));
+                    rgb[2 * plane + i] = generator.Next(256);
+                }
+            }
+
+            var prepInput = new DenseTensor<float>(new Memory<float>(rgb), new ReadOnlySpan<int>(new[] { 1, 3, 224, 224 }));
+            using var prepped = prepSession.Run(new[] { NamedOnnxValue.CreateFromTensor(prepSession.InputMetadata.Keys.Single(), prepInput) });
+            var bgrMinusImage = prepped.Single().AsEnumerable<float>().ToArray();
+            var netInput = new DenseTensor<float>(new Memory<float>(bgrMinusImage), new ReadOnlySpan<int>(new[] { 1, 3, 224, 224 }));
+            using var results = netSession.Run(new[] { NamedOnnxValue.CreateFromTensor(netSession.InputMetadata.Keys.Single(), netInput) });
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var reference = tensor(results.Single().AsEnumerable<float>().ToArray());
+
+            var ours = new float[3 * plane];
+            for (int i = 0; i < plane; i++)
+            {
+                ours[i] = rgb[2 * plane + i] - prep.Mean[0];
+                ours[plane + i] = rgb[plane + i] - prep.Mean[1];
+                ours[2 * plane + i] = rgb[i] - prep.Mean[2];
+            }
+
+            var features = backbone.call(tensor(ours, new long[] { 1, 3, 224, 224 })).mean(new long[] { 2, 3 }).flatten();
+            double cosine = nn.functional.cosine_similarity(features.unsqueeze(0), reference.unsqueeze(0)).item<float>();
+            worstCosine = Math.Min(worstCosine, cosine);
+            worstDiff = Math.Max(worstDiff, (features - reference).abs().max().item<float>());
+        }
+
+        output.WriteLine($"channel means vs mean image: worst cosine {worstCosine:F5}, max abs difference {worstDiff:G3}");
+        Assert.True(worstCosine > 0.99, $"cosine {worstCosine:F5}");
+    }
+
     [Fact]
     public void LoadInto_StockResNet18_ThrowsNamingResnet18Cntk()
     {
@@ -86,11 +147,24 @@ public class OnnxResNetWeightsTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Locate_NowhereToBeFound_ThrowsNamingFileAndPackage()
+    public void CandidatePaths_CacheFolder_AppFolderThenCacheThenNuGet()
     {
-        string empty = Path.Combine(Path.GetTempPath(), "tl-weights-" + Guid.NewGuid().ToString("N"));
-        var paths = OnnxResNetWeights.CandidatePaths(empty);
-        Assert.Contains(paths, p => p.StartsWith(empty, StringComparison.Ordinal));
+        string cache = Path.Combine(Path.GetTempPath(), "tl-weights-" + Guid.NewGuid().ToString("N"));
+        var paths = OnnxResNetWeights.CandidatePaths(cache);
         Assert.Equal(3, paths.Count);
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"), paths[0]);
+        Assert.Equal(Path.Combine(cache, "ResNet18.onnx"), paths[1]);
+        Assert.EndsWith(Path.Combine("microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"), paths[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Locate_NowhereToBeFound_ThrowsNamingFilePackageAndPlaces()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), "tl-weights-" + Guid.NewGuid().ToString("N"), "ResNet18.onnx");
+        var error = Assert.Throws<WeightsNotFoundException>(() => OnnxResNetWeights.Locate(new[] { missing }));
+        Assert.Equal("ResNet18.onnx", error.FileName);
+        Assert.Contains("Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1", error.Message, StringComparison.Ordinal);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+        Assert.Equal(new[] { missing }, error.SearchedPaths);
     }
 }
