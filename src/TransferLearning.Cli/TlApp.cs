@@ -46,6 +46,9 @@ public static class TlApp
             config.AddCommand<PredictCommand>("predict")
                 .WithDescription("Classify images with a saved model and print the top classes.")
                 .WithExample("predict", "--model", "model.tlm", "cat.jpg", "dog.png", "--top", "3");
+            config.AddCommand<ExportOnnxCommand>("export-onnx")
+                .WithDescription("Export a saved model to ONNX (dynamic batch dimension) for ONNX Runtime.")
+                .WithExample("export-onnx", "--model", "model.tlm", "--output", "model.onnx");
             config.AddCommand<BackbonesCommand>("backbones")
                 .WithDescription("List the backbone catalogue: blocks, feature size, input size, preprocessing, weights.");
         });

@@ -139,6 +139,27 @@ public sealed class CliEndToEndTests : IClassFixture<TrainedModelFixture>
         Assert.False(string.IsNullOrEmpty(predictions[1].GetProperty("error").GetString()));
     }
 
+    [Fact]
+    public void ExportOnnx_Model_WritesFileThatOnnxRuntimeRunsWithDynamicBatch()
+    {
+        var onnx = Path.Combine(fixture.Root, "shapes.onnx");
+        var result = CliRunner.Run("export-onnx", "--model", fixture.Model, "--output", onnx, "--softmax", "--json");
+
+        Assert.True(result.ExitCode == TlApp.ExitOk, result.ToString());
+        using var doc = JsonDocument.Parse(result.StdOut);
+        Assert.Equal(new FileInfo(onnx).Length, doc.RootElement.GetProperty("bytes").GetInt64());
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(onnx);
+        var inputName = session.InputMetadata.Keys.Single();
+        foreach (var batch in new[] { 1, 3 })
+        {
+            var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new float[batch * 3 * 48 * 48], [batch, 3, 48, 48]);
+            using var outputs = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor(inputName, input)]);
+            var probabilities = outputs.Single().AsTensor<float>();
+            Assert.Equal([batch, 3], probabilities.Dimensions.ToArray());
+            Assert.Equal(1.0, probabilities.ToArray().Take(3).Sum(), 4);
+        }
+    }
+
     public static TheoryData<string[]> BadArguments() => new()
     {
         new[] { "train", "--backbone", "resnet18", "--output", "m.tlm" },
@@ -154,6 +175,8 @@ public sealed class CliEndToEndTests : IClassFixture<TrainedModelFixture>
         new[] { "predict", "--model", "/no/such/model.tlm" },
         new[] { "predict", "--top", "0", "--model", "/no/such/model.tlm", "x.png" },
         new[] { "train", "--unknown-flag" },
+        new[] { "export-onnx", "--model", "/no/such/model.tlm", "--output", "m.onnx" },
+        new[] { "export-onnx", "--model", "/no/such/model.tlm" },
     };
 
     [Theory]
