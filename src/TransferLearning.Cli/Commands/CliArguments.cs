@@ -51,9 +51,14 @@ internal static class CliArguments
         }
 
         var directory = Path.GetDirectoryName(full);
-        if (directory is not null && !Directory.Exists(directory))
+        if (directory is not null && File.Exists(directory))
         {
-            throw new CliUsageException($"{option}: folder '{directory}' does not exist.");
+            throw new CliUsageException($"{option}: '{directory}' is a file, not a folder.");
+        }
+
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
         }
 
         return full;

@@ -44,12 +44,11 @@ public static class Charts
                 if (history[i].Phase != history[i - 1].Phase)
                 {
                     var line = plot.Add.VerticalLine(history[i].Epoch - 0.5, 1.5f, Colors.Gray, LinePattern.Dashed);
-                    line.Text = history[i].Phase;
-                    line.LabelOppositeAxis = true;
+                    line.LegendText = $"{history[i].Phase} starts";
                 }
             }
 
-            plot.ShowLegend(Alignment.UpperRight);
+            plot.ShowLegend(plot == loss ? Alignment.UpperRight : Alignment.LowerRight);
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         }
 
@@ -133,8 +132,8 @@ public static class Charts
         var line = plot.Add.ScatterLine(x, losses.ToArray(), Colors.Blue);
         line.LegendText = "loss";
         var mark = plot.Add.VerticalLine(Math.Log10(suggested), 1.5f, Colors.Red, LinePattern.Dashed);
-        mark.Text = "suggested " + suggested.ToString("G2", CultureInfo.InvariantCulture);
-        mark.LabelOppositeAxis = true;
+        mark.LegendText = "suggested " + suggested.ToString("G2", CultureInfo.InvariantCulture);
+        plot.ShowLegend(Alignment.UpperLeft);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
         {
             MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
