@@ -47,8 +47,9 @@ internal sealed class FeatureCache : IDisposable
 
     public bool IsPresent(int index) => index >= 0 && index < present.Length && present[index];
 
-    public static FeatureCache Build(TransferModel model, IBatchSource source, FeatureCacheOptions options, string key, CancellationToken cancellationToken)
+    public static FeatureCache Build(TransferModel model, IBatchSource source, FeatureCacheOptions options, string key, CancellationToken cancellationToken, out bool computed)
     {
+        computed = false;
         int n = source.SampleCount;
         int f = model.FeatureSize;
         long bytes = (long)n * f * sizeof(float);
@@ -59,6 +60,7 @@ internal sealed class FeatureCache : IDisposable
             return reused;
         }
 
+        computed = true;
         var labels = new long[n];
         var present = new bool[n];
         float[]? memory = disk ? null : new float[(long)n * f];

@@ -80,7 +80,7 @@ public sealed class TensorBatchSource : IBatchSource, IBatchOrderSource, IDispos
         int[] order = Enumerable.Range(0, SampleCount).ToArray();
         if (shuffle)
         {
-            new Random(HashCode.Combine(seed, epoch) ^ (seed * 7919) ^ epoch).Shuffle(order);
+            new Random(unchecked((seed * 1_000_003) + epoch)).Shuffle(order); // HashCode is randomised per process: not usable here
         }
 
         return order.Chunk(batchSize).Select(c => (IReadOnlyList<int>)c).ToArray();

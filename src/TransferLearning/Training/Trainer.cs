@@ -123,9 +123,8 @@ public sealed class Trainer : IDisposable
     /// <inheritdoc/>
     public void Dispose() => ClearFeatureCache();
 
-    internal FeatureCache GetCache(IBatchSource source, bool validation, CancellationToken ct)
+    internal FeatureCache GetCache(IBatchSource source, bool validation, string key, CancellationToken ct)
     {
-        string key = FeatureCacheKey.Compute(model, source);
         var current = validation ? validationCache : trainCache;
         if (current is not null && current.Key == key)
         {
@@ -133,8 +132,11 @@ public sealed class Trainer : IDisposable
         }
 
         current?.Dispose();
-        var built = FeatureCache.Build(model, source, options.FeatureCache, key, ct);
-        FeatureCacheBuilds++;
+        var built = FeatureCache.Build(model, source, options.FeatureCache, key, ct, out bool computed);
+        if (computed)
+        {
+            FeatureCacheBuilds++;
+        }
         if (validation)
         {
             validationCache = built;
@@ -164,6 +166,7 @@ public sealed class Trainer : IDisposable
         private readonly TrainingContext context;
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private readonly List<(Tensor Live, Tensor Saved)> buffers = new();
+        private readonly Dictionary<IBatchSource, string> cacheKeys = new(ReferenceEqualityComparer.Instance);
         private readonly MetricMonitor bestMonitor;
         private readonly Tensor? classWeights;
         private WeightsSnapshot? best;
@@ -222,6 +225,7 @@ public sealed class Trainer : IDisposable
                     context.PhaseIndex = p;
                     context.PhaseEpoch = 0;
                     model.UnfreezeTop(phase.TrainableBlocksAt(model, 0));
+                    cacheKeys.Clear(); // the base only changes while some block trains, so a key holds for a frozen phase
                     var groups = SelectGroups(phase);
                     var rates = phase.LearningRate.ForGroups(groups.Count);
                     using var optimizer = CreateOptimizer(phase, groups, rates);
@@ -263,7 +267,7 @@ public sealed class Trainer : IDisposable
                         bool useCache = options.FeatureCache.Enabled && model.IsBaseFrozen && train.IsDeterministic;
                         double lossSum = 0;
                         long correct = 0, seen = 0;
-                        var batches = useCache ? CachedBatches(owner.GetCache(train, false, ct), train, e) : SourceBatches(train, e);
+                        var batches = useCache ? CachedBatches(owner.GetCache(train, false, CacheKey(train), ct), train, e) : SourceBatches(train, e);
                         model.train();
                         foreach (var (input, labels, dispose) in batches)
                         {
@@ -465,7 +469,7 @@ public sealed class Trainer : IDisposable
         {
             var accumulator = new MetricsAccumulator(model.ClassNames, options.TopK);
             bool useCache = options.FeatureCache.Enabled && model.IsBaseFrozen && source.IsDeterministic;
-            var batches = useCache ? CachedBatches(owner.GetCache(source, true, ct), source, 0, inOrder: true) : SourceBatches(source, 0);
+            var batches = useCache ? CachedBatches(owner.GetCache(source, true, CacheKey(source), ct), source, 0, inOrder: true) : SourceBatches(source, 0);
             model.eval();
             try
             {
@@ -527,7 +531,7 @@ public sealed class Trainer : IDisposable
                 int[] indices = Enumerable.Range(0, cache.SampleCount).Where(cache.IsPresent).ToArray();
                 if (!inOrder)
                 {
-                    new Random(HashCode.Combine(options.Seed ?? 0, epoch)).Shuffle(indices);
+                    new Random(unchecked((int)((options.Seed ?? 0) * 1_000_003) + epoch)).Shuffle(indices);
                 }
 
                 order = indices.Chunk(Math.Max(1, cache.BatchSize));
@@ -547,6 +551,17 @@ public sealed class Trainer : IDisposable
                 y.DetachFromDisposeScope();
                 yield return (x, y, new TensorPair(x, y));
             }
+        }
+
+        private string CacheKey(IBatchSource source)
+        {
+            if (!cacheKeys.TryGetValue(source, out string? key))
+            {
+                key = FeatureCacheKey.Compute(model, source);
+                cacheKeys[source] = key;
+            }
+
+            return key;
         }
 
         private IReadOnlyList<ParameterGroup> SelectGroups(TrainingPhase phase)

@@ -4,6 +4,7 @@ using static TransferLearning.Tests.Training.TrainingTestData;
 
 namespace TransferLearning.Tests.Training;
 
+[Collection(TorchRandomCollection.Name)]
 public class TrainerTests
 {
     private static readonly TrainerOptions NoCache = new() { Seed = 7, FeatureCache = new FeatureCacheOptions { Enabled = false } };
