@@ -14,6 +14,11 @@ namespace TransferLearning.Data;
 /// skipped and reported (or thrown, by policy). Each sample's random generator is derived from the seed, the epoch
 /// and the sample's index, so batches and augmentations do not depend on the number of workers.
 /// </summary>
+/// <remarks>
+/// A file that cannot be decoded is left out of its batch (which is then one sample smaller), logged once, listed in
+/// <see cref="Report"/> and not decoded again in later epochs; a batch whose files are all bad is not yielded.
+/// Memory stays bounded: at most <see cref="DataLoaderOptions.PrefetchBatches"/> + 1 batch buffers exist at a time.
+/// </remarks>
 public sealed class DataLoader : IBatchSource
 {
     private readonly ILogger logger;

@@ -173,7 +173,8 @@ public sealed class ImageDataset
 
     /// <summary>
     /// Reads a folder with one subfolder per class. Class names are the subfolder names sorted ordinally (so indices are
-    /// stable across machines); files are sorted ordinally by path within a class.
+    /// stable across machines); files are sorted ordinally by path within a class. Folders and files whose name starts
+    /// with '.' (".ipynb_checkpoints", macOS "._name.jpg" files) are ignored.
     /// </summary>
     /// <param name="root">The folder whose subfolders are the classes.</param>
     /// <param name="options">Listing options; <see langword="null"/> for the defaults.</param>
@@ -190,7 +191,7 @@ public sealed class ImageDataset
             throw new DirectoryNotFoundException($"Dataset folder '{root}' does not exist.");
         }
 
-        var classDirs = Directory.GetDirectories(root).OrderBy(d => Path.GetFileName(d), StringComparer.Ordinal).ToArray();
+        var classDirs = Directory.GetDirectories(root).Where(d => !IsHidden(d)).OrderBy(d => Path.GetFileName(d), StringComparer.Ordinal).ToArray();
         if (classDirs.Length == 0)
         {
             throw new DatasetException($"Dataset folder '{root}' has no class subfolders: put the images of each class in a subfolder named after the class.");
@@ -308,7 +309,7 @@ public sealed class ImageDataset
         }
 
         var known = new HashSet<string>(classNames, StringComparer.Ordinal);
-        var extra = Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => !known.Contains(n!)).ToArray();
+        var extra = Directory.GetDirectories(root).Where(d => !IsHidden(d)).Select(Path.GetFileName).Where(n => !known.Contains(n!)).ToArray();
         if (extra.Length > 0)
         {
             throw new DatasetException($"Dataset folder '{root}' has classes that the training folder lacks: {string.Join(", ", extra)}.");
@@ -336,7 +337,7 @@ public sealed class ImageDataset
             }
 
             var files = Directory.EnumerateFiles(dir, "*", options.Recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
-                .Where(f => extensions.Contains(Path.GetExtension(f)))
+                .Where(f => extensions.Contains(Path.GetExtension(f)) && !IsHidden(f) && !Path.GetRelativePath(dir, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
                 .Order(StringComparer.Ordinal)
                 .ToArray();
             if (files.Length == 0)
@@ -364,6 +365,9 @@ public sealed class ImageDataset
 
         return new ImageDataset(classNames, samples);
     }
+
+    /// <summary>Names starting with '.' (".ipynb_checkpoints", macOS "._photo.jpg" resource forks) are not data.</summary>
+    private static bool IsHidden(string path) => Path.GetFileName(path).StartsWith('.');
 
     private static List<string> SplitCsvLine(string line, char delimiter)
     {

@@ -264,7 +264,11 @@ public static class ImageDecoder
             throw new ImageDecodeException(ReasonOf(result), path, Describe(result));
         }
 
-        PixelOps.CompositeInPlace(bitmap, background);
+        if (codec.Info.AlphaType != SKAlphaType.Opaque)
+        {
+            PixelOps.CompositeInPlace(bitmap, background);
+        }
+
         return bitmap;
     }
 
@@ -274,9 +278,15 @@ public static class ImageDecoder
         if (codec.StartScanlineDecode(rowInfo) == SKCodecResult.Success)
         {
             return DecodeSubsampled(
-                (y, row) => codec.GetScanlines(row, 1, width * 4) == 1
-                    ? codec.GetOutputScanline(y)
-                    : throw new ImageDecodeException(BadFileReason.Truncated, path, "the image data ends early (truncated file)."),
+                codec.GetOutputScanline,
+                (row, needed) =>
+                {
+                    var ok = needed ? codec.GetScanlines(row, 1, width * 4) == 1 : codec.SkipScanlines(1);
+                    if (!ok)
+                    {
+                        throw new ImageDecodeException(BadFileReason.Truncated, path, "the image data ends early (truncated file).");
+                    }
+                },
                 width,
                 height,
                 factor,
@@ -295,14 +305,13 @@ public static class ImageDecoder
         {
             using var png = new PngRowReader(bytes, path);
             return DecodeSubsampled(
-                (y, row) =>
+                y => y,
+                (row, needed) =>
                 {
                     unsafe
                     {
-                        png.ReadRow(new Span<byte>((void*)row, width * 4));
+                        png.ReadRow(new Span<byte>((void*)row, width * 4), needed);
                     }
-
-                    return y;
                 },
                 width,
                 height,
@@ -316,17 +325,22 @@ public static class ImageDecoder
             $"{width}x{height} is too large to decode in full and this format cannot be decoded reduced (limit {options.MaxDecodedPixels:N0} decoded pixels, ImageDecodeOptions.MaxDecodedPixels).");
     }
 
-    /// <summary>Reads rows through <paramref name="readRow"/> (row y into the buffer; returns its output row) and box-averages factor x factor blocks.</summary>
-    private static unsafe SKBitmap DecodeSubsampled(Func<int, IntPtr, int> readRow, int width, int height, int factor, ImageDecodeOptions options)
+    /// <summary>
+    /// Reads every row (<paramref name="readRow"/>: into the buffer when needed, else skipped) and averages each
+    /// factor x factor block over an evenly spaced grid of at most 4 x 4 of its pixels.
+    /// </summary>
+    private static unsafe SKBitmap DecodeSubsampled(Func<int, int> outputRow, Action<IntPtr, bool> readRow, int width, int height, int factor, ImageDecodeOptions options)
     {
         var outWidth = width / factor;
         var outHeight = height / factor;
+        var step = Math.Max(1, (factor + 3) / 4);
+        var perBlock = (factor + step - 1) / step;
+        var count = (uint)(perBlock * perBlock);
         var bitmap = new SKBitmap(new SKImageInfo(outWidth, outHeight, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         var row = GC.AllocateUninitializedArray<byte>(width * 4);
         var sums = new uint[outWidth * 3];
-        var bg = options.Background;
+        int bgR = options.Background.Red, bgG = options.Background.Green, bgB = options.Background.Blue;
         var currentBlock = -1;
-        var rowsInBlock = 0;
         var dst = (byte*)bitmap.GetPixels();
         var dstStride = bitmap.RowBytes;
         try
@@ -335,9 +349,11 @@ public static class ImageDecoder
             {
                 for (var y = 0; y < height; y++)
                 {
-                    var outY = readRow(y, (IntPtr)rowPtr);
+                    var outY = outputRow(y);
                     var block = outY / factor;
-                    if (block >= outHeight)
+                    var needed = block < outHeight && (outY - (block * factor)) % step == 0;
+                    readRow((IntPtr)rowPtr, needed);
+                    if (!needed)
                     {
                         continue;
                     }
@@ -346,21 +362,19 @@ public static class ImageDecoder
                     {
                         if (currentBlock >= 0)
                         {
-                            FlushBlock(dst + (currentBlock * (long)dstStride), sums, outWidth, (uint)(rowsInBlock * factor));
+                            FlushBlock(dst + (currentBlock * (long)dstStride), sums, outWidth, count);
                         }
 
-                        rowsInBlock = 0;
                         currentBlock = block;
                     }
 
-                    rowsInBlock++;
                     for (var bx = 0; bx < outWidth; bx++)
                     {
                         uint r = 0, g = 0, b = 0;
                         var p = rowPtr + (bx * factor * 4);
-                        for (var k = 0; k < factor; k++, p += 4)
+                        for (var k = 0; k < factor; k += step, p += step * 4)
                         {
-                            uint a = p[3];
+                            int a = p[3];
                             if (a == 255)
                             {
                                 r += p[0];
@@ -370,9 +384,9 @@ public static class ImageDecoder
                             else
                             {
                                 var ia = 255 - a;
-                                r += ((p[0] * a) + (bg.Red * ia) + 127) / 255;
-                                g += ((p[1] * a) + (bg.Green * ia) + 127) / 255;
-                                b += ((p[2] * a) + (bg.Blue * ia) + 127) / 255;
+                                r += (uint)(((p[0] * a) + (bgR * ia) + 127) / 255);
+                                g += (uint)(((p[1] * a) + (bgG * ia) + 127) / 255);
+                                b += (uint)(((p[2] * a) + (bgB * ia) + 127) / 255);
                             }
                         }
 
@@ -384,7 +398,7 @@ public static class ImageDecoder
 
                 if (currentBlock >= 0)
                 {
-                    FlushBlock(dst + (currentBlock * (long)dstStride), sums, outWidth, (uint)(rowsInBlock * factor));
+                    FlushBlock(dst + (currentBlock * (long)dstStride), sums, outWidth, count);
                 }
             }
 

@@ -160,6 +160,12 @@ public sealed class ImageTransform
         var rendered = source.Left == 0 && source.Top == 0 && source.Width == size && source.Height == size && w == size && h == size && !flip && angle == 0
             ? image
             : Render(image, source, size, flip, angle);
+        if (custom.Count > 0 && ReferenceEquals(rendered, image))
+        {
+            // Custom transforms may change their input in place: never let them touch the caller's bitmap.
+            rendered = image.Copy();
+        }
+
         var owned = ReferenceEquals(rendered, image) ? null : rendered;
         try
         {

@@ -127,8 +127,8 @@ internal sealed class PngRowReader : IDisposable
 
     public void Dispose() => inflater.Dispose();
 
-    /// <summary>Reads the next row into <paramref name="rgba"/> (Width x 4 bytes, unpremultiplied).</summary>
-    public void ReadRow(Span<byte> rgba)
+    /// <summary>Reads the next row into <paramref name="rgba"/> (Width x 4 bytes, unpremultiplied); with <paramref name="expand"/> false the row is only decoded (to keep the filters going) and the buffer is left as is.</summary>
+    public void ReadRow(Span<byte> rgba, bool expand = true)
     {
         try
         {
@@ -150,7 +150,11 @@ internal sealed class PngRowReader : IDisposable
             throw Fail(BadFileReason.Corrupt, "the PNG data is damaged.", e);
         }
 
-        Expand(rgba);
+        if (expand)
+        {
+            Expand(rgba);
+        }
+
         (previous, current) = (current, previous);
     }
 

@@ -206,6 +206,33 @@ public sealed class ImageDecoderTests : IDisposable
         AssertColor(bitmap, 10, bitmap.Height / 2, Red, 16);
     }
 
+    [Theory]
+    [InlineData("bmp")]
+    [InlineData("jpeg")]
+    public void Decode_OverDecodedPixelBudget_ScanlineBoxAverageKeepsLayout(string format)
+    {
+        // Top-left quadrant red, everything else blue; the budget forces scanline decoding with block averaging
+        // (BMP rows arrive bottom-up, JPEG is first scaled down natively).
+        using var source = TestImages.Solid(400, 300, Blue);
+        using (var canvas = new SKCanvas(source))
+        using (var paint = new SKPaint { Color = Red })
+        {
+            canvas.DrawRect(0, 0, 200, 150, paint);
+        }
+
+        var bytes = format == "bmp" ? TestImages.Bmp(source) : TestImages.Jpeg(source, 100);
+        var path = images.Write("budget." + format, bytes);
+
+        using var bitmap = ImageDecoder.Decode(path, new ImageDecodeOptions { MaxDecodedPixels = 2000 });
+
+        Assert.True((long)bitmap.Width * bitmap.Height <= 2000, $"{bitmap.Width}x{bitmap.Height}");
+        Assert.InRange((double)bitmap.Width / bitmap.Height, 1.25, 1.45);
+        var tolerance = format == "bmp" ? 0 : 20;
+        AssertColor(bitmap, 2, 2, Red, tolerance);
+        AssertColor(bitmap, bitmap.Width - 3, 2, Blue, tolerance);
+        AssertColor(bitmap, 2, bitmap.Height - 3, Blue, tolerance);
+    }
+
     [Fact]
     public void Decode_MaxSide_LimitsLongerSide()
     {

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using System.Globalization;
+using TransferLearning.Benchmarks;
+
+// Benchmark runner: `dotnet run -c Release --project benchmarks/TransferLearning.Benchmarks -- <suite>|all`.
+// Each suite lives in its own file and is registered here.
+IBenchmarkSuite[] suites =
+{
+    new DataPipelineBenchmark(),
+};
+
+var selected = args.Length == 0 ? "all" : args[0].ToLowerInvariant();
+if (selected is "-h" or "--help" || (selected != "all" && suites.All(s => s.Name != selected)))
+{
+    Console.WriteLine("usage: TransferLearning.Benchmarks <suite>|all");
+    foreach (var s in suites)
+    {
+        Console.WriteLine($"  {s.Name,-10} {s.Description}");
+    }
+
+    return selected is "-h" or "--help" ? 0 : 2;
+}
+
+var report = new BenchmarkReport();
+report.Add(string.Create(CultureInfo.InvariantCulture, $"# TransferLearning benchmarks ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(Debugger.IsAttached ? "debugger" : "no debugger")})"));
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cts.Cancel();
+};
+
+var total = Stopwatch.StartNew();
+foreach (var suite in suites.Where(s => selected == "all" || s.Name == selected))
+{
+    report.Section($"{suite.Name}: {suite.Description}");
+    suite.Run(report, cts.Token);
+}
+
+report.Add(string.Empty);
+report.Add(string.Create(CultureInfo.InvariantCulture, $"Total time: {total.Elapsed.TotalSeconds:F0} s"));
+return 0;
