@@ -46,6 +46,9 @@ public static class TlApp
             config.AddCommand<PredictCommand>("predict")
                 .WithDescription("Classify images with a saved model and print the top classes.")
                 .WithExample("predict", "--model", "model.tlm", "cat.jpg", "dog.png", "--top", "3");
+            config.AddCommand<LrFindCommand>("lr-find")
+                .WithDescription("Sweep the learning rate exponentially and suggest one (fastai's LR finder), for the head or the top blocks.")
+                .WithExample("lr-find", "--data", "photos", "--backbone", "resnet18_cntk", "--weights", "imagenet", "--plot", "lr.png");
             config.AddCommand<ExportOnnxCommand>("export-onnx")
                 .WithDescription("Export a saved model to ONNX (dynamic batch dimension) for ONNX Runtime.")
                 .WithExample("export-onnx", "--model", "model.tlm", "--output", "model.onnx");

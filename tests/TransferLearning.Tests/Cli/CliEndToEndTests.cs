@@ -160,6 +160,26 @@ public sealed class CliEndToEndTests : IClassFixture<TrainedModelFixture>
         }
     }
 
+    [Fact]
+    public void LrFind_Json_ReturnsCurveAndSuggestionInsideTheSweepAndPlot()
+    {
+        var plot = Path.Combine(fixture.Root, "lr.png");
+        var result = CliRunner.Run(
+            "lr-find", "--data", fixture.Data, "--backbone", "resnet18", "--weights", "random", "--image-size", "48",
+            "--batch-size", "8", "--steps", "12", "--start-lr", "1e-5", "--end-lr", "1", "--plot", plot, "--json");
+
+        Assert.True(result.ExitCode == TlApp.ExitOk, result.ToString());
+        using var doc = JsonDocument.Parse(result.StdOut);
+        var root = doc.RootElement;
+        var rates = root.GetProperty("learning_rates").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(rates.Length, root.GetProperty("losses").GetArrayLength());
+        Assert.True(rates.Length >= 5);
+        Assert.True(rates.Zip(rates.Skip(1)).All(p => p.Second > p.First));
+        Assert.InRange(root.GetProperty("suggested").GetDouble(), rates[0], rates[^1]);
+        Assert.Empty(root.GetProperty("trainable_blocks").EnumerateArray());
+        AssertPng(plot, plot);
+    }
+
     public static TheoryData<string[]> BadArguments() => new()
     {
         new[] { "train", "--backbone", "resnet18", "--output", "m.tlm" },
@@ -175,6 +195,8 @@ public sealed class CliEndToEndTests : IClassFixture<TrainedModelFixture>
         new[] { "predict", "--model", "/no/such/model.tlm" },
         new[] { "predict", "--top", "0", "--model", "/no/such/model.tlm", "x.png" },
         new[] { "train", "--unknown-flag" },
+        new[] { "lr-find", "--data", ".", "--backbone", "resnet18", "--start-lr", "1", "--end-lr", "0.1" },
+        new[] { "lr-find", "--data", "/no/such/folder", "--backbone", "resnet18" },
         new[] { "export-onnx", "--model", "/no/such/model.tlm", "--output", "m.onnx" },
         new[] { "export-onnx", "--model", "/no/such/model.tlm" },
     };
