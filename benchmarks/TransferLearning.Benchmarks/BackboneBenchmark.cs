@@ -88,17 +88,17 @@ public static class BackboneBenchmark
     }
 
     /// <summary>Runs every configuration, alternating .NET and PyTorch, and writes a markdown table.</summary>
-    public static void Run(TextWriter output, int repetitions, int iters, int threads)
+    public static void Run(Action<string> emit, int repetitions, int iters, int threads, CancellationToken cancellationToken)
     {
         string? python = PythonWithTorch();
         string script = Path.Combine(RepoPaths.Root, "benchmarks", "pytorch", "backbone_bench.py");
-        output.WriteLine($"### Backbones: images/s (median of {repetitions} runs x {iters} steps after 2 warm-up steps), 224x224, {threads} threads");
-        output.WriteLine(python is null
+        emit($"### Backbones: images/s (median of {repetitions} runs x {iters} steps after 2 warm-up steps), 224x224, {threads} threads");
+        emit(python is null
             ? "PyTorch: skipped (no python3 with torch; `apt-get install python3-torch python3-torchvision`)."
             : $"PyTorch: {python} ({PythonVersion(python)}), same models with random weights, same head, batch and thread count.");
-        output.WriteLine();
-        output.WriteLine("| backbone | batch | mode | TransferLearning img/s | PyTorch img/s | ratio TL/PT | TL peak RSS MB | PT peak RSS MB |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|");
+        emit(string.Empty);
+        emit("| backbone | batch | mode | TransferLearning img/s | PyTorch img/s | ratio TL/PT | TL peak RSS MB | PT peak RSS MB |");
+        emit("|---|---|---|---|---|---|---|---|");
         foreach (var (name, batch, _) in Configs)
         {
             foreach (var mode in Modes)
@@ -107,6 +107,7 @@ public static class BackboneBenchmark
                 var torch = new List<Measurement>();
                 for (int r = 0; r < repetitions; r++)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     dotnet.Add(RunChild(SelfCommand(), SelfArgs($"backbone-single {name} {mode} {batch} {iters} {threads}")));
                     if (python is not null)
                     {
@@ -116,9 +117,8 @@ public static class BackboneBenchmark
 
                 var d = Median(dotnet);
                 var p = torch.Count > 0 ? Median(torch) : null;
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                emit(string.Create(CultureInfo.InvariantCulture,
                     $"| {name} | {batch} | {mode} | {d.ImagesPerSecond:F1} | {(p is null ? "-" : p.ImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture))} | {(p is null ? "-" : (d.ImagesPerSecond / p.ImagesPerSecond).ToString("F2", CultureInfo.InvariantCulture))} | {d.PeakRssMb:F0} | {(p is null ? "-" : p.PeakRssMb.ToString("F0", CultureInfo.InvariantCulture))} |"));
-                output.Flush();
             }
         }
     }
@@ -247,5 +247,20 @@ public static class RepoPaths
         }
 
         return Directory.GetCurrentDirectory();
+    }
+}
+
+/// <summary>Suite wrapper for <see cref="BackboneBenchmark"/>.</summary>
+internal sealed class BackboneSuite : IBenchmarkSuite
+{
+    public string Name => "backbones";
+
+    public string Description => "per backbone: forward / frozen / top-unfrozen / full step images/s and peak RSS, vs PyTorch";
+
+    public void Run(BenchmarkReport report, CancellationToken cancellationToken)
+    {
+        int reps = int.TryParse(Environment.GetEnvironmentVariable("TL_BENCH_REPS"), out var r) ? r : 3;
+        int iters = int.TryParse(Environment.GetEnvironmentVariable("TL_BENCH_ITERS"), out var i) ? i : 5;
+        BackboneBenchmark.Run(report.Add, reps, iters, Environment.ProcessorCount, cancellationToken);
     }
 }

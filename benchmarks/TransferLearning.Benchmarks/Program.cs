@@ -4,9 +4,16 @@ using TransferLearning.Benchmarks;
 
 // Benchmark runner: `dotnet run -c Release --project benchmarks/TransferLearning.Benchmarks -- <suite>|all`.
 // Each suite lives in its own file and is registered here.
+if (args.Length == 6 && args[0] == "backbone-single")
+{
+    // Child process of the backbones suite: one configuration, one JSON line.
+    return BackboneBenchmark.RunSingle(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), 2, int.Parse(args[5], CultureInfo.InvariantCulture));
+}
+
 IBenchmarkSuite[] suites =
 {
     new DataPipelineBenchmark(),
+    new BackboneSuite(),
 };
 
 var selected = args.Length == 0 ? "all" : args[0].ToLowerInvariant();
@@ -23,6 +30,7 @@ if (selected is "-h" or "--help" || (selected != "all" && suites.All(s => s.Name
 
 var report = new BenchmarkReport();
 report.Add(string.Create(CultureInfo.InvariantCulture, $"# TransferLearning benchmarks ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(Debugger.IsAttached ? "debugger" : "no debugger")})"));
+report.Add($"Machine: {MachineInfo.Describe()}");
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

@@ -1,5 +1,6 @@
 using SkiaSharp;
 using TorchSharp;
+using TransferLearning.Data;
 using TransferLearning.Persistence;
 using static TorchSharp.torch;
 
@@ -55,7 +56,7 @@ public sealed class Predictor : IDisposable
 
     /// <summary>Classifies an image file.</summary>
     /// <param name="path">The image file.</param>
-    /// <exception cref="InvalidDataException">The file is not a decodable image.</exception>
+    /// <exception cref="ImageDecodeException">The file is not a decodable image.</exception>
     public ImagePrediction Predict(string path)
     {
         using var bitmap = PredictionImages.Decode(path);
@@ -64,7 +65,7 @@ public sealed class Predictor : IDisposable
 
     /// <summary>Classifies an encoded image read from a stream (read to its end).</summary>
     /// <param name="stream">The stream.</param>
-    /// <exception cref="InvalidDataException">The data is not a decodable image.</exception>
+    /// <exception cref="ImageDecodeException">The data is not a decodable image.</exception>
     public ImagePrediction Predict(Stream stream)
     {
         using var bitmap = PredictionImages.Decode(stream);
@@ -73,7 +74,7 @@ public sealed class Predictor : IDisposable
 
     /// <summary>Classifies an encoded image (PNG, JPEG, ...).</summary>
     /// <param name="encoded">The encoded bytes.</param>
-    /// <exception cref="InvalidDataException">The data is not a decodable image.</exception>
+    /// <exception cref="ImageDecodeException">The data is not a decodable image.</exception>
     public ImagePrediction Predict(byte[] encoded)
     {
         using var bitmap = PredictionImages.Decode(encoded);
@@ -88,7 +89,7 @@ public sealed class Predictor : IDisposable
     /// <param name="paths">The files.</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
     /// <returns>One prediction per file, in order.</returns>
-    /// <exception cref="InvalidDataException">A file is not a decodable image.</exception>
+    /// <exception cref="ImageDecodeException">A file is not a decodable image.</exception>
     public IReadOnlyList<ImagePrediction> PredictBatch(IEnumerable<string> paths, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
@@ -223,7 +224,7 @@ public sealed class Predictor : IDisposable
                     {
                         bitmaps.Add((PredictionImages.Decode(path), label));
                     }
-                    catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+                    catch (Exception ex) when (ex is ImageDecodeException or IOException or UnauthorizedAccessException)
                     {
                         skipped.Add(new SkippedFile(path, ex.Message));
                     }

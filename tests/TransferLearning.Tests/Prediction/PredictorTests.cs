@@ -175,11 +175,11 @@ public sealed class PredictorTests : IDisposable
     }
 
     [Fact]
-    public void Predict_UndecodableBytes_ThrowsInvalidDataException()
+    public void Predict_UndecodableBytes_ThrowsImageDecodeException()
     {
         using var model = TestModels.TinyResNet(classes: 3);
         using var predictor = new Predictor(model);
-        Assert.Throws<InvalidDataException>(() => predictor.Predict(new byte[] { 1, 2, 3, 4 }));
+        Assert.Throws<TransferLearning.Data.ImageDecodeException>(() => predictor.Predict(new byte[] { 1, 2, 3, 4 }));
     }
 
     [Fact]
