@@ -10,7 +10,7 @@ public sealed class QuickStartDataTests
     [Fact]
     public void Data_FiveClasses_184Images128PxRgb()
     {
-        var classes = Directory.GetDirectories(DataFolder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        var classes = Directory.GetDirectories(DataFolder).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(["bathroom", "characters", "doors_and_windows", "lights", "vehicles"], classes);
 
         var files = Directory.GetFiles(DataFolder, "*.png", SearchOption.AllDirectories);
