@@ -14,6 +14,7 @@ IBenchmarkSuite[] suites =
 {
     new DataPipelineBenchmark(),
     new BackboneSuite(),
+    new TrainerSuite(),
 };
 
 var selected = args.Length == 0 ? "all" : args[0].ToLowerInvariant();

@@ -147,3 +147,24 @@ public static class TrainerBenchmark
 
     private static string Join(IEnumerable<double> values) => string.Join(", ", values.Select(v => v.ToString("F3", CultureInfo.InvariantCulture)));
 }
+
+/// <summary>Adapter that runs <see cref="TrainerBenchmark"/> as a suite of the benchmark runner ("trainer").</summary>
+internal sealed class TrainerSuite : IBenchmarkSuite
+{
+    /// <inheritdoc/>
+    public string Name => "trainer";
+
+    /// <inheritdoc/>
+    public string Description => "ResNet18 224: head epoch with/without feature cache, trainer step vs bare loop, RSS over 10 epochs";
+
+    /// <inheritdoc/>
+    public void Run(BenchmarkReport report, CancellationToken cancellationToken)
+    {
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        TrainerBenchmark.Run(writer);
+        foreach (var line in writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            report.Add(line.TrimEnd('\r'));
+        }
+    }
+}

@@ -19,7 +19,7 @@ namespace TransferLearning.Data;
 /// <see cref="Report"/> and not decoded again in later epochs; a batch whose files are all bad is not yielded.
 /// Memory stays bounded: at most <see cref="DataLoaderOptions.PrefetchBatches"/> + 1 batch buffers exist at a time.
 /// </remarks>
-public sealed class DataLoader : IBatchSource
+public sealed class DataLoader : IBatchSource, TransferLearning.Training.IBatchOrderSource
 {
     private readonly ILogger logger;
     private readonly ImageDecodeOptions decodeOptions;
@@ -78,6 +78,9 @@ public sealed class DataLoader : IBatchSource
     /// <inheritdoc/>
     /// <remarks>SHA-256 of the dataset's fingerprint, the transform's settings and the decoding options (plus the seed when augmentation is random).</remarks>
     public string Fingerprint => fingerprint ??= ComputeFingerprint();
+
+    /// <inheritdoc/>
+    IReadOnlyList<IReadOnlyList<int>> TransferLearning.Training.IBatchOrderSource.GetBatchIndices(int epoch) => PlanEpoch(epoch);
 
     /// <summary>The dataset indices of each batch of an epoch, in order (before bad files are left out).</summary>
     /// <param name="epoch">Zero-based epoch.</param>

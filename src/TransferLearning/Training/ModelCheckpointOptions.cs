@@ -18,8 +18,8 @@ public sealed record ModelCheckpointOptions
     /// <summary>Direction of improvement. Default <see cref="MonitorMode.Auto"/>.</summary>
     public MonitorMode Mode { get; init; } = MonitorMode.Auto;
 
-    /// <summary>File format. Default <see cref="TorchSharpCheckpointWriter.Instance"/>.</summary>
-    public ICheckpointWriter Writer { get; init; } = TorchSharpCheckpointWriter.Instance;
+    /// <summary>File format. Default <see cref="Persistence.ModelFileCheckpointWriter"/>: complete model files (<c>.tlm</c>) that <see cref="Persistence.TransferModelFile.Load(string, TorchSharp.torch.Device?)"/> and predictors read; <see cref="TorchSharpCheckpointWriter.Instance"/> writes bare TorchSharp weights.</summary>
+    public ICheckpointWriter Writer { get; init; } = new Persistence.ModelFileCheckpointWriter();
 
     /// <summary>Path of the best checkpoint.</summary>
     public string BestPath => Path.Combine(Directory, "best" + Writer.Extension);

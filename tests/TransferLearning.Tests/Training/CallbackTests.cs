@@ -69,8 +69,7 @@ public sealed class CallbackTests : IDisposable
         Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
         Assert.True(checkpoint.BestEpoch >= 1);
 
-        using var loaded = Model(seed: 99);
-        loaded.load(checkpoint.LastPath);
+        using var loaded = TransferLearning.Persistence.TransferModelFile.Load(checkpoint.LastPath);
         loaded.eval();
         model.eval();
         using var scope = NewDisposeScope();
