@@ -163,7 +163,7 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
         return TlApp.ExitOk;
     }
 
-    internal static TrainingHistory RunWithProgress(IAnsiConsole console, Trainer trainer, IBatchSource train, IBatchSource validation, TrainingPlan plan, CancellationToken cancellationToken)
+    internal static TrainingHistory RunWithProgress(IAnsiConsole console, Trainer trainer, DataLoader train, DataLoader validation, TrainingPlan plan, CancellationToken cancellationToken)
     {
         TrainingHistory? history = null;
         console.Progress()
@@ -178,6 +178,23 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
                 new SpinnerColumn())
             .Start(ctx =>
             {
+                // First pass over the images (decoding, and with --cache the base's features): a bar of its own, since
+                // the trainer reports batches only once the head trains.
+                var reading = ctx.AddTask(trainer.Options.FeatureCache.Enabled ? "reading images, caching features" : "reading images (first pass)", maxValue: train.SampleCount + validation.SampleCount);
+                void Read(int n)
+                {
+                    if (!reading.IsFinished)
+                    {
+                        reading.Increment(n);
+                        if (reading.Value >= reading.MaxValue)
+                        {
+                            reading.StopTask();
+                        }
+                    }
+                }
+
+                var countedTrain = new CountingBatchSource(train, Read);
+                var countedValidation = new CountingBatchSource(validation, Read);
                 var tasks = plan.Phases
                     .Select(p => ctx.AddTask(Markup.Escape(p.Name), autoStart: false, maxValue: Math.Max(1, p.Epochs * train.BatchesPerEpoch)))
                     .ToArray();
@@ -198,7 +215,8 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
                     task.Value = ((p.Epoch - 1) * (double)p.Batches) + p.Batch;
                     task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{p.Phase} epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F3} acc {p.Accuracy:P0}"));
                 });
-                history = trainer.Fit(train, validation, plan, callbacks: null, progress: reporter, cancellationToken: cancellationToken);
+                history = trainer.Fit(countedTrain, countedValidation, plan, callbacks: null, progress: reporter, cancellationToken: cancellationToken);
+                reading.StopTask();
                 foreach (var task in tasks)
                 {
                     if (!history.WasCancelled)
