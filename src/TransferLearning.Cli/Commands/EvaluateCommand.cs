@@ -1,0 +1,114 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TransferLearning.Cli.Output;
+using TransferLearning.Data;
+using TransferLearning.Metrics;
+using TransferLearning.Persistence;
+
+namespace TransferLearning.Cli.Commands;
+
+/// <summary>Options of <c>tl evaluate</c>.</summary>
+public sealed class EvaluateSettings : JsonSettings
+{
+    /// <summary>Model file written by <c>tl train</c> (or <c>TransferModelFile.Save</c>).</summary>
+    [CommandOption("--model <MODEL>")]
+    [Description("Model file (.tlm).")]
+    public string? Model { get; init; }
+
+    /// <summary>Labelled images, one subfolder per class (a subset of the model's classes).</summary>
+    [CommandOption("--data <DIR>")]
+    [Description("Labelled images, one subfolder per class (named like the model's classes).")]
+    public string? Data { get; init; }
+
+    /// <summary>Images per batch.</summary>
+    [CommandOption("--batch-size <B>")]
+    [Description("Images per batch.")]
+    [DefaultValue(32)]
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Confusion-matrix chart to write, optional.</summary>
+    [CommandOption("--confusion <PNG>")]
+    [Description("Also write the confusion matrix as a PNG chart.")]
+    public string? Confusion { get; init; }
+
+    /// <inheritdoc />
+    public override ValidationResult Validate() =>
+        BatchSize < 1 ? ValidationResult.Error($"--batch-size must be at least 1, got {BatchSize}.") : ValidationResult.Success();
+}
+
+/// <summary><c>tl evaluate</c>: accuracy, balanced accuracy, per-class precision/recall/F1 and the confusion matrix of a saved model on a folder.</summary>
+public sealed class EvaluateCommand : Command<EvaluateSettings>
+{
+    private readonly CliEnvironment environment;
+
+    /// <summary>Creates the command.</summary>
+    /// <param name="environment">Output.</param>
+    public EvaluateCommand(CliEnvironment environment) => this.environment = environment;
+
+    /// <inheritdoc />
+    public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancellationToken)
+    {
+        var human = environment.Human(settings.Json);
+        var modelPath = CliArguments.ExistingFile(settings.Model, "--model");
+        var data = CliArguments.ExistingDirectory(settings.Data, "--data");
+        var confusion = settings.Confusion is null ? null : CliArguments.OutputFile(settings.Confusion, "--confusion");
+
+        using var model = TransferModelFile.Load(modelPath);
+        var dataset = CliArguments.DatasetForModel(data, model.ClassNames);
+        if (dataset.Count == 0)
+        {
+            throw new CliUsageException($"--data: no images found under '{data}'.");
+        }
+
+        var loader = new DataLoader(dataset, ImageTransform.ForEvaluation(model.Preprocessing), new DataLoaderOptions { BatchSize = settings.BatchSize, Shuffle = false });
+        ClassificationMetrics? metrics = null;
+        human.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("evaluating", maxValue: dataset.Count);
+                var counting = new CountingBatchSource(loader, n => task.Increment(n));
+                metrics = Evaluator.Evaluate(model, counting, new EvaluationOptions { TopK = Math.Min(5, model.ClassCount) }, cancellationToken);
+                task.Value = task.MaxValue;
+            });
+
+        var report = MetricsReport.From(metrics!);
+        if (confusion is not null)
+        {
+            Charts.WriteConfusion(report.ClassNames, report.ConfusionMatrix, confusion, $"Confusion matrix ({Path.GetFileName(data)})");
+        }
+
+        var skipped = loader.Report.Entries.Select(e => new { e.Path, Reason = e.Reason.ToString(), e.Message }).ToArray();
+        if (settings.Json)
+        {
+            Json.Write(environment, new
+            {
+                Command = "evaluate",
+                Model = modelPath,
+                Data = data,
+                report.SampleCount,
+                report.Accuracy,
+                report.BalancedAccuracy,
+                report.Loss,
+                report.MacroF1,
+                report.TopK,
+                report.TopKAccuracy,
+                report.ClassNames,
+                report.PerClass,
+                report.ConfusionMatrix,
+                Skipped = skipped,
+                Confusion = confusion,
+            });
+        }
+
+        report.Write(human, $"Evaluation of {Path.GetFileName(modelPath)} on {Path.GetFileName(data)}");
+        if (skipped.Length > 0)
+        {
+            human.MarkupLine($"[yellow]{skipped.Length} unreadable file(s) skipped[/], e.g. {Markup.Escape(skipped[0].Path)}: {Markup.Escape(skipped[0].Message)}");
+        }
+
+        return TlApp.ExitOk;
+    }
+}
