@@ -260,7 +260,7 @@ internal sealed class BackboneSuite : IBenchmarkSuite
     public void Run(BenchmarkReport report, CancellationToken cancellationToken)
     {
         int reps = int.TryParse(Environment.GetEnvironmentVariable("TL_BENCH_REPS"), out var r) ? r : 3;
-        int iters = int.TryParse(Environment.GetEnvironmentVariable("TL_BENCH_ITERS"), out var i) ? i : 5;
+        int iters = int.TryParse(Environment.GetEnvironmentVariable("TL_BENCH_ITERS"), out var i) ? i : 4;
         BackboneBenchmark.Run(report.Add, reps, iters, Environment.ProcessorCount, cancellationToken);
     }
 }

@@ -15,6 +15,7 @@ IBenchmarkSuite[] suites =
     new DataPipelineBenchmark(),
     new BackboneSuite(),
     new TrainerSuite(),
+    new EngineOverheadSuite(),
 };
 
 var selected = args.Length == 0 ? "all" : args[0].ToLowerInvariant();
