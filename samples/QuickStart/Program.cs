@@ -64,15 +64,7 @@ var fineTuning = new TrainingPlan
 // 1) The real thing: ImageNet weights (NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18, no download).
 Console.WriteLine();
 Console.WriteLine($"== {backbone.DisplayName}, ImageNet weights, input {InputSize}px");
-using var model = new TransferModelBuilder()
-    .WithBackbone(backbone)
-    .WithWeights(Weights.ImageNet)
-    .WithInputSize(InputSize)
-    .WithPreprocessing(preprocessing)
-    .WithHead(new HeadOptions { HiddenSizes = [256], Dropout = 0.3 })
-    .WithClasses(dataset.ClassNames)
-    .WithSeed(Seed)
-    .Build();
+using var model = BuildModel(Weights.ImageNet);
 Train(model, featureExtraction, Loader(splits.Train, train: true));
 var afterHead = Report(model, "feature extraction");
 Train(model, fineTuning, Loader(splits.Train, train: true, augment: true));
@@ -81,15 +73,7 @@ var afterFineTuning = Report(model, $"fine-tuning ({string.Join("+", model.Train
 // 2) For contrast: the same head on the same architecture with random weights (feature extraction only).
 Console.WriteLine();
 Console.WriteLine("== Same head on random weights (no transfer), feature extraction only");
-using var randomModel = new TransferModelBuilder()
-    .WithBackbone(backbone)
-    .WithWeights(Weights.Random)
-    .WithInputSize(InputSize)
-    .WithPreprocessing(preprocessing)
-    .WithHead(new HeadOptions { HiddenSizes = [256], Dropout = 0.3 })
-    .WithClasses(dataset.ClassNames)
-    .WithSeed(Seed)
-    .Build();
+using var randomModel = BuildModel(Weights.Random);
 Train(randomModel, featureExtraction, Loader(splits.Train, train: true));
 var random = Report(randomModel, "random weights, feature extraction");
 
@@ -124,6 +108,17 @@ foreach (var (name, r) in new[] { ("random weights, head only", random), ("Image
 
 Console.WriteLine($"Total time {total.Elapsed.TotalSeconds:F0} s");
 return 0;
+
+// The same architecture and head for both models; only the base's weights differ.
+TransferModel BuildModel(IWeightsSource weights) => new TransferModelBuilder()
+    .WithBackbone(backbone)
+    .WithWeights(weights)
+    .WithInputSize(InputSize)
+    .WithPreprocessing(preprocessing)
+    .WithHead(new HeadOptions { HiddenSizes = [256], Dropout = 0.3 })
+    .WithClasses(dataset.ClassNames)
+    .WithSeed(Seed)
+    .Build();
 
 TrainingHistory Train(TransferModel m, TrainingPlan p, IBatchSource train, params TrainingCallback[] callbacks)
 {

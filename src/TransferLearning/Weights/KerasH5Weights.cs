@@ -14,33 +14,18 @@ namespace TransferLearning.Weights;
 /// out,in,H,W). Dense layers (the old classifier of <c>include_top</c> files) are skipped. The matching preprocessing is
 /// Keras' "caffe" mode (<see cref="Data.ImagePreprocessing.Caffe"/>): build the model with <c>WithPreprocessing(ImagePreprocessing.Caffe)</c>.
 /// </summary>
-public sealed partial class KerasH5Weights : IWeightsSource
+public sealed partial class KerasH5Weights : WeightsFile
 {
-    private readonly Lazy<string> fingerprint;
-
     /// <summary>Creates a source for a file.</summary>
     /// <param name="path">The <c>.h5</c> file.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public KerasH5Weights(string path)
+        : base(path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        Path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(Path))
-        {
-            throw new FileNotFoundException($"Weights file '{Path}' does not exist.", Path);
-        }
-
-        fingerprint = new Lazy<string>(() => FileHash.Sha256(Path));
     }
 
-    /// <summary>Full path of the file.</summary>
-    public string Path { get; }
-
     /// <inheritdoc/>
-    public string Description => $"Keras HDF5 weights ({System.IO.Path.GetFileName(Path)})";
-
-    /// <summary>SHA-256 of the file (computed on first use).</summary>
-    public string Fingerprint => fingerprint.Value;
+    public override string Description => $"Keras HDF5 weights ({System.IO.Path.GetFileName(Path)})";
 
     /// <summary>The layers with weights, in model order, each with its arrays (shape, values) in Keras order (kernel, bias).</summary>
     /// <exception cref="InvalidDataException">The file is not in a Keras layout.</exception>
@@ -97,7 +82,7 @@ public sealed partial class KerasH5Weights : IWeightsSource
     /// <inheritdoc/>
     /// <exception cref="InvalidDataException">The file is not a Keras weights file, or its convolutions do not line up with the backbone's.</exception>
     /// <exception cref="WeightsMismatchException">Shapes do not fit, or the backbone needs tensors the file lacks (BatchNorm); nothing is loaded.</exception>
-    public void LoadInto(BackboneModule backbone, CancellationToken cancellationToken = default)
+    public override void LoadInto(BackboneModule backbone, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         cancellationToken.ThrowIfCancellationRequested();

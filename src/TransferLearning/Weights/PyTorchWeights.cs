@@ -11,24 +11,16 @@ namespace TransferLearning.Weights;
 /// the backbone before anything is copied; keys of the old classifier (<see cref="BackboneInfo.ClassifierKeyPrefixes"/>)
 /// are skipped unless <see cref="SkipClassifier"/> is false.
 /// </summary>
-public sealed class PyTorchWeights : IWeightsSource
+public sealed class PyTorchWeights : WeightsFile
 {
-    private readonly Lazy<string> fingerprint;
-
     /// <summary>Creates a source for a file.</summary>
     /// <param name="path">The <c>.pth</c>, <c>.pt</c> or <c>.safetensors</c> file.</param>
     /// <param name="format"><see cref="WeightsFormat.PyTorch"/> or <see cref="WeightsFormat.SafeTensors"/>; default: from the extension (<c>.safetensors</c>) or else PyTorch.</param>
     /// <param name="skipClassifier">Skip keys of the old classifier. Default true.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public PyTorchWeights(string path, WeightsFormat? format = null, bool skipClassifier = true)
+        : base(path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        Path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(Path))
-        {
-            throw new FileNotFoundException($"Weights file '{Path}' does not exist.", Path);
-        }
-
         Format = format ?? (Path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? WeightsFormat.SafeTensors : WeightsFormat.PyTorch);
         if (Format is not (WeightsFormat.PyTorch or WeightsFormat.SafeTensors))
         {
@@ -36,11 +28,7 @@ public sealed class PyTorchWeights : IWeightsSource
         }
 
         SkipClassifier = skipClassifier;
-        fingerprint = new Lazy<string>(() => FileHash.Sha256(Path));
     }
-
-    /// <summary>Full path of the file.</summary>
-    public string Path { get; }
 
     /// <summary>The file format.</summary>
     public WeightsFormat Format { get; }
@@ -49,10 +37,7 @@ public sealed class PyTorchWeights : IWeightsSource
     public bool SkipClassifier { get; }
 
     /// <inheritdoc/>
-    public string Description => $"{(Format == WeightsFormat.SafeTensors ? "safetensors" : "PyTorch")} state dict ({System.IO.Path.GetFileName(Path)})";
-
-    /// <summary>SHA-256 of the file (computed on first use).</summary>
-    public string Fingerprint => fingerprint.Value;
+    public override string Description => $"{(Format == WeightsFormat.SafeTensors ? "safetensors" : "PyTorch")} state dict ({System.IO.Path.GetFileName(Path)})";
 
     /// <summary>Reads the file into a name -> tensor dictionary (the caller disposes the tensors).</summary>
     /// <exception cref="InvalidDataException">The file cannot be read as a state dict.</exception>
@@ -95,7 +80,7 @@ public sealed class PyTorchWeights : IWeightsSource
 
     /// <inheritdoc/>
     /// <exception cref="WeightsMismatchException">Keys are missing, unexpected or mis-shaped; nothing is loaded.</exception>
-    public void LoadInto(BackboneModule backbone, CancellationToken cancellationToken = default)
+    public override void LoadInto(BackboneModule backbone, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         cancellationToken.ThrowIfCancellationRequested();

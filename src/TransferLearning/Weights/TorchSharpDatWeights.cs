@@ -8,38 +8,23 @@ namespace TransferLearning.Weights;
 /// with <c>backbone.save(path)</c>. The file is first read into a scratch copy of the backbone, so a bad file leaves the
 /// target untouched; then every key and shape is checked as for the other formats.
 /// </summary>
-public sealed class TorchSharpDatWeights : IWeightsSource
+public sealed class TorchSharpDatWeights : WeightsFile
 {
-    private readonly Lazy<string> fingerprint;
-
     /// <summary>Creates a source for a file.</summary>
     /// <param name="path">The <c>.dat</c> file.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public TorchSharpDatWeights(string path)
+        : base(path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        Path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(Path))
-        {
-            throw new FileNotFoundException($"Weights file '{Path}' does not exist.", Path);
-        }
-
-        fingerprint = new Lazy<string>(() => FileHash.Sha256(Path));
     }
 
-    /// <summary>Full path of the file.</summary>
-    public string Path { get; }
-
     /// <inheritdoc/>
-    public string Description => $"TorchSharp weights ({System.IO.Path.GetFileName(Path)})";
-
-    /// <summary>SHA-256 of the file (computed on first use).</summary>
-    public string Fingerprint => fingerprint.Value;
+    public override string Description => $"TorchSharp weights ({System.IO.Path.GetFileName(Path)})";
 
     /// <inheritdoc/>
     /// <exception cref="WeightsMismatchException">Keys are missing or mis-shaped; nothing is loaded.</exception>
     /// <exception cref="InvalidDataException">The file is not a TorchSharp weights file.</exception>
-    public void LoadInto(BackboneModule backbone, CancellationToken cancellationToken = default)
+    public override void LoadInto(BackboneModule backbone, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(backbone);
         cancellationToken.ThrowIfCancellationRequested();
