@@ -1,3 +1,4 @@
+using TransferLearning.Data;
 using TransferLearning.Metrics;
 
 namespace TransferLearning.Prediction;
@@ -11,10 +12,5 @@ public sealed record FolderEvaluation
     public required ClassificationMetrics Metrics { get; init; }
 
     /// <summary>Files that could not be decoded, with the reason; they are not counted in <see cref="Metrics"/>.</summary>
-    public required IReadOnlyList<SkippedFile> Skipped { get; init; }
+    public required IReadOnlyList<BadFileEntry> Skipped { get; init; }
 }
-
-/// <summary>An image file that could not be used, and why.</summary>
-/// <param name="Path">The file.</param>
-/// <param name="Reason">Why it was skipped.</param>
-public sealed record SkippedFile(string Path, string Reason);

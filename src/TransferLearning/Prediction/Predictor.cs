@@ -20,7 +20,6 @@ namespace TransferLearning.Prediction;
 /// </remarks>
 public sealed class Predictor : IDisposable
 {
-    private static readonly string[] ImageExtensions = { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
     private readonly object gate = new();
     private readonly bool ownsModel;
     private bool disposed;
@@ -60,7 +59,7 @@ public sealed class Predictor : IDisposable
     /// <exception cref="ImageDecodeException">The file is not a decodable image.</exception>
     public ImagePrediction Predict(string path)
     {
-        using var bitmap = PredictionImages.Decode(path);
+        using var bitmap = ImageDecoder.Decode(path);
         return Predict(bitmap);
     }
 
@@ -69,7 +68,7 @@ public sealed class Predictor : IDisposable
     /// <exception cref="ImageDecodeException">The data is not a decodable image.</exception>
     public ImagePrediction Predict(Stream stream)
     {
-        using var bitmap = PredictionImages.Decode(stream);
+        using var bitmap = ImageDecoder.Decode(stream);
         return Predict(bitmap);
     }
 
@@ -78,7 +77,7 @@ public sealed class Predictor : IDisposable
     /// <exception cref="ImageDecodeException">The data is not a decodable image.</exception>
     public ImagePrediction Predict(byte[] encoded)
     {
-        using var bitmap = PredictionImages.Decode(encoded);
+        using var bitmap = ImageDecoder.Decode(encoded);
         return Predict(bitmap);
     }
 
@@ -103,7 +102,7 @@ public sealed class Predictor : IDisposable
             {
                 for (int i = 0; i < chunk.Length; i++)
                 {
-                    bitmaps[i] = PredictionImages.Decode(chunk[i]);
+                    bitmaps[i] = ImageDecoder.Decode(chunk[i]);
                 }
 
                 results.AddRange(PredictBatch(bitmaps));
@@ -130,7 +129,7 @@ public sealed class Predictor : IDisposable
         foreach (var chunk in images.Chunk(Options.BatchSize))
         {
             using var scope = NewDisposeScope();
-            var batch = stack(chunk.Select(b => PredictionImages.ToTensor(b ?? throw new ArgumentException("An image is null.", nameof(images)), Model.Preprocessing)).ToArray());
+            var batch = ImagePreprocessor.ToTensor(chunk.Select(b => b ?? throw new ArgumentException("An image is null.", nameof(images))).ToArray(), Model.Preprocessing);
             results.AddRange(ToPredictions(Probabilities(batch)));
         }
 
@@ -187,22 +186,26 @@ public sealed class Predictor : IDisposable
         }
 
         var index = ClassNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
-        var samples = new List<(string Path, int Label)>();
-        foreach (var dir in Directory.GetDirectories(root).OrderBy(d => d, StringComparer.Ordinal))
+        string? unknown = Directory.GetDirectories(root).Select(Path.GetFileName)
+            .FirstOrDefault(n => n is not null && !n.StartsWith('.') && !index.ContainsKey(n));
+        if (unknown is not null)
         {
-            string name = Path.GetFileName(dir);
-            if (!index.TryGetValue(name, out int label))
-            {
-                throw new ArgumentException(
-                    $"Folder '{name}' is not a class of the model. Classes: {string.Join(", ", ClassNames)}.", nameof(root));
-            }
-
-            samples.AddRange(Directory.EnumerateFiles(dir)
-                .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-                .OrderBy(f => f, StringComparer.Ordinal)
-                .Select(f => (f, label)));
+            throw new ArgumentException(
+                $"Folder '{unknown}' is not a class of the model. Classes: {string.Join(", ", ClassNames)}.", nameof(root));
         }
 
+        // The same folder rules as training (class folders sorted, image extensions, hidden files ignored).
+        ImageDataset dataset;
+        try
+        {
+            dataset = ImageDataset.FromFolder(root, new ImageFolderOptions { AllowSingleClass = true, AllowEmptyClasses = true });
+        }
+        catch (DatasetException ex)
+        {
+            throw new ArgumentException(ex.Message, nameof(root), ex);
+        }
+
+        var samples = dataset.Samples.Select((s, i) => (s.Path, Label: index[dataset.ClassNames[s.Label]], Index: i)).ToList();
         if (samples.Count == 0)
         {
             throw new ArgumentException($"No images found under '{root}'.", nameof(root));
@@ -210,22 +213,26 @@ public sealed class Predictor : IDisposable
 
         int classes = ClassNames.Count;
         var accumulator = new MetricsAccumulator(ClassNames, Math.Min(Options.TopK, classes));
-        var skipped = new List<SkippedFile>();
+        var skipped = new List<BadFileEntry>();
         foreach (var chunk in samples.Chunk(Options.BatchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var bitmaps = new List<(SKBitmap Bitmap, int Label)>();
             try
             {
-                foreach (var (path, label) in chunk)
+                foreach (var (path, label, sampleIndex) in chunk)
                 {
                     try
                     {
-                        bitmaps.Add((PredictionImages.Decode(path), label));
+                        bitmaps.Add((ImageDecoder.Decode(path), label));
                     }
-                    catch (Exception ex) when (ex is ImageDecodeException or IOException or UnauthorizedAccessException)
+                    catch (ImageDecodeException ex)
                     {
-                        skipped.Add(new SkippedFile(path, ex.Message));
+                        skipped.Add(new BadFileEntry(path, sampleIndex, ex.Reason, ex.Message));
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        skipped.Add(new BadFileEntry(path, sampleIndex, BadFileReason.Unreadable, ex.Message));
                     }
                 }
 

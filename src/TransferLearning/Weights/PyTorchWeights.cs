@@ -66,7 +66,7 @@ public sealed class PyTorchWeights : WeightsFile
 
             return result;
         }
-        catch (NotImplementedException e)
+        catch (NotImplementedException e) // PyBridge's answer to legacy (pre-1.6) pickles: translated, not a stub of ours
         {
             throw new InvalidDataException(
                 $"'{System.IO.Path.GetFileName(Path)}' is not a supported state dict ({e.Message}). Legacy (pre-1.6, non-zip) .pth files are not supported: " +

@@ -36,7 +36,8 @@ public sealed class TorchSharpDatWeights : WeightsFile
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotImplementedException or FormatException)
         {
-            // TorchSharp reports a shape mismatch as an ArgumentException naming the key.
+            // TorchSharp reports a shape mismatch as an ArgumentException naming the key, and some foreign files as
+            // NotImplementedException; every such failure becomes one clear InvalidDataException.
             throw new InvalidDataException($"'{System.IO.Path.GetFileName(Path)}' could not be read into backbone '{backbone.Info.Name}': {e.Message}", e);
         }
 
