@@ -14,6 +14,11 @@ internal static class CliArguments
             throw new CliUsageException($"{option} is required.");
         }
 
+        if (File.Exists(path))
+        {
+            throw new CliUsageException($"{option}: '{path}' is a file; give the folder that holds one subfolder per class.");
+        }
+
         if (!Directory.Exists(path))
         {
             throw new CliUsageException($"{option}: folder '{path}' does not exist.");
@@ -111,6 +116,6 @@ internal static class CliArguments
 
         var index = modelClasses.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
         var samples = found.Samples.Select(s => new ImageSample(s.Path, index[found.ClassNames[s.Label]]));
-        return new ImageDataset(modelClasses, samples);
+        return new ImageDataset(modelClasses, samples) { ListingSkips = found.ListingSkips };
     }
 }

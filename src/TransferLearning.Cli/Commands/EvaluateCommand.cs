@@ -61,6 +61,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             throw new CliUsageException($"--data: no images found under '{data}'.");
         }
 
+        DataChecks.CheckMemory(settings.BatchSize, model.Preprocessing.InputSize, dataset.Count, training: false);
         var loader = new DataLoader(dataset, ImageTransform.ForEvaluation(model.Preprocessing), new DataLoaderOptions { BatchSize = settings.BatchSize, Shuffle = false });
         ClassificationMetrics? metrics = null;
         human.Progress()
@@ -74,13 +75,20 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
                 task.Value = task.MaxValue;
             });
 
+        var skippedEntries = dataset.ListingSkips.Concat(loader.Report.Entries).ToArray();
+        if (metrics!.SampleCount == 0)
+        {
+            throw new DatasetException(
+                $"none of the {dataset.Count} images under '{data}' can be read; e.g. {loader.Report.Entries.FirstOrDefault()?.Message}");
+        }
+
         var report = MetricsReport.From(metrics!);
         if (confusion is not null)
         {
             Charts.WriteConfusion(report.ClassNames, report.ConfusionMatrix, confusion, $"Confusion matrix ({Path.GetFileName(data)})");
         }
 
-        var skipped = loader.Report.Entries.Select(e => new { e.Path, Reason = e.Reason.ToString(), e.Message }).ToArray();
+        var skipped = DataChecks.ForJson(skippedEntries);
         if (settings.Json)
         {
             Json.Write(environment, new
@@ -104,10 +112,8 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         }
 
         report.Write(human, $"Evaluation of {Path.GetFileName(modelPath)} on {Path.GetFileName(data)}");
-        if (skipped.Length > 0)
-        {
-            human.MarkupLine($"[yellow]{skipped.Length} unreadable file(s) skipped[/], e.g. {Markup.Escape(skipped[0].Path)}: {Markup.Escape(skipped[0].Message)}");
-        }
+        DataChecks.ReportListing(human, "data folder", dataset.ListingSkips);
+        DataChecks.Report(human, "evaluation", dataset.Count, loader.Report.Entries);
 
         return TlApp.ExitOk;
     }

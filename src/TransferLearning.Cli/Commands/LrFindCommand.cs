@@ -90,10 +90,21 @@ public sealed class LrFindCommand : Command<LrFindSettings>
             throw new CliUsageException($"--unfreeze: {backbone.Name} has {backbone.Blocks.Count} blocks, got {settings.Unfreeze}.");
         }
 
+        if (size > ImagePreprocessing.MaxInputSize)
+        {
+            throw new CliUsageException($"--image-size: at most {ImagePreprocessing.MaxInputSize} pixels, got {size}.");
+        }
+
         var weights = CliArguments.WeightsSource(settings.Weights);
         var preprocessing = backbone.Preprocessing.WithInputSize(size);
-        var dataset = ImageDataset.FromFolder(data);
+        var listed = ImageDataset.FromFolder(data);
+        DataChecks.CheckMemory(settings.BatchSize, size, listed.Count, training: true);
         var transform = settings.Augment ? ImageTransform.ForTraining(preprocessing, AugmentationOptions.Default) : ImageTransform.ForEvaluation(preprocessing);
+        var check = DataChecks.Verify(human, "training", listed, transform, cancellationToken);
+        DataChecks.ReportListing(human, "data folder", listed.ListingSkips);
+        DataChecks.Report(human, "training", listed.Count, check.Skipped);
+        DataChecks.RequireReadable("training", listed, check, everyClass: true);
+        var dataset = check.Readable;
         var loader = new DataLoader(dataset, transform, new DataLoaderOptions { BatchSize = settings.BatchSize, Shuffle = true, Seed = settings.Seed });
 
         TransferModel? model = null;
@@ -148,6 +159,8 @@ public sealed class LrFindCommand : Command<LrFindSettings>
                 r.LearningRates,
                 r.Losses,
                 Plot = plot,
+                Samples = dataset.Count,
+                Skipped = DataChecks.ForJson(listed.ListingSkips.Concat(check.Skipped)),
             });
             return TlApp.ExitOk;
         }

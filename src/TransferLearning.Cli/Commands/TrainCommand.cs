@@ -38,6 +38,11 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
             throw new CliUsageException($"--image-size: {backbone.Name} needs at least {backbone.MinInputSize} pixels, got {size}.");
         }
 
+        if (size > ImagePreprocessing.MaxInputSize)
+        {
+            throw new CliUsageException($"--image-size: at most {ImagePreprocessing.MaxInputSize} pixels, got {size}.");
+        }
+
         if (settings.EpochsFineTune > 0 && settings.Unfreeze > backbone.Blocks.Count)
         {
             throw new CliUsageException($"--unfreeze: {backbone.Name} has {backbone.Blocks.Count} blocks ({string.Join(", ", backbone.Blocks.Select(b => b.Name))}), got {settings.Unfreeze}.");
@@ -51,21 +56,38 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
         var weights = CliArguments.WeightsSource(settings.Weights);
         var preprocessing = backbone.Preprocessing.WithInputSize(size);
 
-        var splits = validationFolder is null
-            ? ImageDataset.FromFolder(data).StratifiedSplit(settings.ValidationSplit, 0, settings.Seed)
+        var listing = ImageDataset.FromFolder(data);
+        var listed = validationFolder is null
+            ? listing.StratifiedSplit(settings.ValidationSplit, 0, settings.Seed)
             : ImageDataset.FromFolders(data, validationFolder);
-        var classNames = splits.Train.ClassNames;
-        human.MarkupLine($"[bold]Data[/]: {splits.Train.Count} training and {splits.Validation.Count} validation images, {classNames.Count} classes ({Markup.Escape(string.Join(", ", classNames))}).");
-        if (splits.Validation.Count == 0)
+        var classNames = listed.Train.ClassNames;
+        if (listed.Validation.Count == 0)
         {
             throw new CliUsageException("--val-split leaves no validation images; use a larger fraction or --val.");
         }
 
+        DataChecks.CheckMemory(settings.BatchSize, size, Math.Max(listed.Train.Count, listed.Validation.Count), training: true);
         var trainTransform = settings.Augment
             ? ImageTransform.ForTraining(preprocessing, AugmentationOptions.Default)
             : ImageTransform.ForEvaluation(preprocessing);
+        var evalTransform = ImageTransform.ForEvaluation(preprocessing);
+
+        // Every image is decoded once up front: the counts below are the samples really used, and a class or a
+        // validation set left without a readable image is refused before any training time is spent.
+        var trainCheck = DataChecks.Verify(human, "training", listed.Train, trainTransform, cancellationToken);
+        var validationCheck = DataChecks.Verify(human, "validation", listed.Validation, evalTransform, cancellationToken);
+        var listingSkips = validationFolder is null ? listing.ListingSkips : listed.Train.ListingSkips.Concat(listed.Validation.ListingSkips).ToArray();
+        DataChecks.ReportListing(human, "data folder", listingSkips);
+        DataChecks.Report(human, "training", listed.Train.Count, trainCheck.Skipped);
+        DataChecks.Report(human, "validation", listed.Validation.Count, validationCheck.Skipped);
+        DataChecks.RequireReadable("training", listed.Train, trainCheck, everyClass: true);
+        DataChecks.RequireReadable("validation", listed.Validation, validationCheck, everyClass: false);
+        var splits = new DatasetSplits(trainCheck.Readable, validationCheck.Readable, null);
+        var skippedCount = trainCheck.Skipped.Count + validationCheck.Skipped.Count;
+        human.MarkupLine($"[bold]Data[/]: {splits.Train.Count} training and {splits.Validation.Count} validation images, {classNames.Count} classes ({Markup.Escape(string.Join(", ", classNames))}){(skippedCount > 0 ? $", {skippedCount} unreadable file(s) skipped" : "")}.");
+
         var train = new DataLoader(splits.Train, trainTransform, new DataLoaderOptions { BatchSize = settings.BatchSize, Shuffle = true, Seed = settings.Seed });
-        var validation = new DataLoader(splits.Validation, ImageTransform.ForEvaluation(preprocessing), new DataLoaderOptions { BatchSize = settings.BatchSize, Shuffle = false, Seed = settings.Seed });
+        var validation = new DataLoader(splits.Validation, evalTransform, new DataLoaderOptions { BatchSize = settings.BatchSize, Shuffle = false, Seed = settings.Seed });
 
         TransferModel? model = null;
         human.Status().Start($"Building {backbone.Name} with {weights.Description} weights...", _ =>
@@ -138,6 +160,12 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
                 ImageSize = size,
                 TrainSamples = splits.Train.Count,
                 ValidationSamples = splits.Validation.Count,
+                Skipped = new
+                {
+                    Listing = DataChecks.ForJson(listingSkips),
+                    Train = DataChecks.ForJson(trainCheck.Skipped.Concat(train.Report.Entries)),
+                    Validation = DataChecks.ForJson(validationCheck.Skipped.Concat(validation.Report.Entries)),
+                },
                 report.Accuracy,
                 report.BalancedAccuracy,
                 report.Loss,

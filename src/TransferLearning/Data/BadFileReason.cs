@@ -21,6 +21,15 @@ public enum BadFileReason
     /// <summary>The file could not be opened or read (missing, no permission, a folder, an I/O error).</summary>
     Unreadable,
 
-    /// <summary>The image has more pixels than <see cref="ImageDecodeOptions.MaxPixels"/> allows.</summary>
+    /// <summary>
+    /// The image has more pixels than <see cref="ImageDecodeOptions.MaxPixels"/> allows, the file is larger than
+    /// <see cref="ImageDecodeOptions.MaxFileBytes"/>, or its format cannot be decoded within the pixel budget.
+    /// </summary>
     TooLarge,
+
+    /// <summary>The path names a named pipe, a device or a socket, not a regular file; it is never opened.</summary>
+    NotARegularFile,
+
+    /// <summary>A link to a folder that was not followed (it points back into the data or to a folder already read).</summary>
+    DuplicateFolder,
 }

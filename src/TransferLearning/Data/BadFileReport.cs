@@ -8,7 +8,7 @@ public sealed class BadFileReport
 {
     private readonly object gate = new();
     private readonly List<BadFileEntry> entries = new();
-    private readonly HashSet<int> seen = new();
+    private readonly Dictionary<int, BadFileEntry> seen = new();
 
     /// <summary>Number of distinct files skipped.</summary>
     public int Count
@@ -46,6 +46,16 @@ public sealed class BadFileReport
         }
     }
 
+    /// <summary>The entry of the sample at <paramref name="sampleIndex"/>, or <see langword="null"/> when it was not skipped.</summary>
+    /// <param name="sampleIndex">Index of the sample in the loader's dataset.</param>
+    public BadFileEntry? Find(int sampleIndex)
+    {
+        lock (gate)
+        {
+            return seen.TryGetValue(sampleIndex, out var entry) ? entry : null;
+        }
+    }
+
     /// <summary>A readable summary: counts per reason, then one line per file.</summary>
     public override string ToString()
     {
@@ -72,7 +82,7 @@ public sealed class BadFileReport
     {
         lock (gate)
         {
-            if (!seen.Add(entry.SampleIndex))
+            if (!seen.TryAdd(entry.SampleIndex, entry))
             {
                 return false;
             }

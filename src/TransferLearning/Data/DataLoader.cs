@@ -49,7 +49,22 @@ public sealed class DataLoader : IBatchSource, TransferLearning.Training.IBatchO
         Options = options;
         this.logger = logger ?? NullLogger.Instance;
         decodeOptions = options.Decode ?? transform.DecodeOptions;
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available > 0 && BufferBytes > available)
+        {
+            throw new InsufficientMemoryException(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"The data loader needs {BufferBytes / (1024.0 * 1024 * 1024):F1} GiB for its batch buffers ({BufferSlots} x {SlotCapacity} images of 3x{transform.InputSize}x{transform.InputSize} floats), more than the {available / (1024.0 * 1024 * 1024):F1} GiB of memory available; use a smaller batch size or input size."));
+        }
     }
+
+    /// <summary>Images one batch buffer holds: the batch size, or the sample count when that is smaller.</summary>
+    public int SlotCapacity => Math.Min(Options.BatchSize, Dataset.Count);
+
+    /// <summary>Bytes of the batch buffers at most in use at a time (buffers of the workers and of the batch handed out).</summary>
+    public long BufferBytes => (long)BufferSlots * SlotCapacity * Transform.ValuesPerImage * sizeof(float) * 2;
+
+    private int BufferSlots => Options.Workers == 0 ? 1 : Options.PrefetchBatches + 1;
 
     /// <summary>The dataset.</summary>
     public ImageDataset Dataset { get; }
@@ -120,7 +135,7 @@ public sealed class DataLoader : IBatchSource, TransferLearning.Training.IBatchO
 
     private IEnumerable<ImageBatch> Sequential(IReadOnlyList<int[]> plan, int epoch, CancellationToken cancellationToken)
     {
-        var slot = new Slot(Options.BatchSize, Transform.ValuesPerImage);
+        var slot = new Slot(SlotCapacity, Transform.ValuesPerImage);
         foreach (var indices in plan)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -418,7 +433,7 @@ public sealed class DataLoader : IBatchSource, TransferLearning.Training.IBatchO
 
                     if (slots[batch] is null)
                     {
-                        var fresh = pool.Count > 0 ? pool.Pop() : new Slot(loader.Options.BatchSize, loader.Transform.ValuesPerImage);
+                        var fresh = pool.Count > 0 ? pool.Pop() : new Slot(loader.SlotCapacity, loader.Transform.ValuesPerImage);
                         fresh.Reset(plan[batch]);
                         slots[batch] = fresh;
                     }

@@ -56,6 +56,13 @@ public sealed class ImageDataset
     /// <summary>Number of samples.</summary>
     public int Count => Samples.Count;
 
+    /// <summary>
+    /// What reading the folder left out, each with its reason: folder links that were not followed
+    /// (<see cref="BadFileReason.DuplicateFolder"/>: they lead into the data, above it, or to a folder already read) and
+    /// folders that could not be read. Empty for datasets not read from a folder, and for subsets.
+    /// </summary>
+    public IReadOnlyList<BadFileEntry> ListingSkips { get; init; } = Array.Empty<BadFileEntry>();
+
     /// <summary>Number of samples of each class, in label order.</summary>
     public IReadOnlyList<int> ClassCounts => classCounts;
 
@@ -321,6 +328,7 @@ public sealed class ImageDataset
     private static ImageDataset FromClassFolders(string root, IReadOnlyList<string> classNames, ImageFolderOptions options, bool requireAllClasses)
     {
         var extensions = new HashSet<string>(options.Extensions, StringComparer.OrdinalIgnoreCase);
+        var walker = new FolderWalker(root);
         var samples = new List<ImageSample>();
         var empty = new List<string>();
         for (var c = 0; c < classNames.Count; c++)
@@ -336,8 +344,8 @@ public sealed class ImageDataset
                 continue;
             }
 
-            var files = Directory.EnumerateFiles(dir, "*", options.Recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
-                .Where(f => extensions.Contains(Path.GetExtension(f)) && !IsHidden(f) && !Path.GetRelativePath(dir, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
+            var files = walker.ListFiles(dir, options.Recursive)
+                .Where(f => extensions.Contains(Path.GetExtension(f)))
                 .Order(StringComparer.Ordinal)
                 .ToArray();
             if (files.Length == 0)
@@ -363,7 +371,7 @@ public sealed class ImageDataset
             throw new DatasetException($"Dataset folder '{root}' has a single class ('{classNames[0]}'): a classifier needs at least two class subfolders.");
         }
 
-        return new ImageDataset(classNames, samples);
+        return new ImageDataset(classNames, samples) { ListingSkips = walker.Skipped.ToArray() };
     }
 
     /// <summary>Names starting with '.' (".ipynb_checkpoints", macOS "._photo.jpg" resource forks) are not data.</summary>

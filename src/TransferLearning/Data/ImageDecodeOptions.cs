@@ -31,6 +31,12 @@ public sealed record ImageDecodeOptions
     /// </summary>
     public long MaxPixels { get; init; } = 1_000_000_000;
 
+    /// <summary>
+    /// Largest file accepted, in bytes; larger files (and anything that is not a regular file) are never read and fail
+    /// with <see cref="BadFileReason.TooLarge"/>. Default 268,435,456 (256 MiB).
+    /// </summary>
+    public long MaxFileBytes { get; init; } = 256L << 20;
+
     /// <summary>Colour that transparent pixels are composited on. Default white (as browsers and PIL's convert show them).</summary>
     public SKColor Background { get; init; } = SKColors.White;
 
@@ -55,5 +61,7 @@ public sealed record ImageDecodeOptions
 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxDecodedPixels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPixels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxFileBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxFileBytes, Array.MaxLength);
     }
 }

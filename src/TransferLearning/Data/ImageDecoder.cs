@@ -20,7 +20,9 @@ public static class ImageDecoder
     public static SKBitmap Decode(string path, ImageDecodeOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return DecodeData(ReadFile(path), path, options ?? ImageDecodeOptions.Default);
+        options ??= ImageDecodeOptions.Default;
+        options.Validate();
+        return DecodeData(ReadFile(path, options), path, options);
     }
 
     /// <summary>Decodes an image file with its longer side limited to <paramref name="maxSide"/> pixels.</summary>
@@ -52,8 +54,24 @@ public static class ImageDecoder
     public static SKBitmap Decode(Stream stream, ImageDecodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        options ??= ImageDecodeOptions.Default;
+        options.Validate();
         using var memory = new MemoryStream();
-        stream.CopyTo(memory);
+        var buffer = new byte[81920];
+        int n;
+        while ((n = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            if (memory.Length + n > options.MaxFileBytes)
+            {
+                throw new ImageDecodeException(
+                    BadFileReason.TooLarge,
+                    null,
+                    $"The stream holds more than {options.MaxFileBytes:N0} bytes (ImageDecodeOptions.MaxFileBytes).");
+            }
+
+            memory.Write(buffer, 0, n);
+        }
+
         return Decode(memory.ToArray(), options);
     }
 
@@ -62,24 +80,77 @@ public static class ImageDecoder
     /// <exception cref="ImageDecodeException">The file cannot be read or is not a decodable image.</exception>
     public static SKSizeI GetSize(string path)
     {
-        var data = ReadFile(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var data = ReadFile(path, ImageDecodeOptions.Default);
         using var codec = OpenCodec(data, path);
         return new SKSizeI(codec.Info.Width, codec.Info.Height);
     }
 
-    private static byte[] ReadFile(string path)
+    private static byte[] ReadFile(string path, ImageDecodeOptions options)
     {
         try
         {
+            var info = new FileInfo(path);
             if (Directory.Exists(path))
             {
                 throw new ImageDecodeException(BadFileReason.Unreadable, path, "is a folder, not a file.");
             }
 
-            var bytes = File.ReadAllBytes(path);
-            if (bytes.Length == 0)
+            if (!info.Exists)
             {
-                throw new ImageDecodeException(BadFileReason.Empty, path, "the file is empty (0 bytes).");
+                throw new ImageDecodeException(
+                    BadFileReason.Unreadable,
+                    path,
+                    info.LinkTarget is { } target ? $"is a broken link (to '{target}')." : "does not exist.");
+            }
+
+            // Never open anything but a regular file: opening a named pipe blocks until a writer appears, and a device
+            // such as /dev/zero or /dev/urandom never ends.
+            var kind = FileKinds.Of(path);
+            if (kind is not (FileKind.Regular or FileKind.Unknown))
+            {
+                throw new ImageDecodeException(BadFileReason.NotARegularFile, path, $"is {FileKinds.Describe(kind)}, not a regular file.");
+            }
+
+            var length = info.Length;
+            if (length == 0)
+            {
+                throw new ImageDecodeException(
+                    BadFileReason.Empty,
+                    path,
+                    kind == FileKind.Unknown ? "the file is empty (0 bytes) or not a regular file." : "the file is empty (0 bytes).");
+            }
+
+            if (length > options.MaxFileBytes)
+            {
+                throw new ImageDecodeException(
+                    BadFileReason.TooLarge,
+                    path,
+                    $"the file has {length:N0} bytes, more than the limit of {options.MaxFileBytes:N0} (ImageDecodeOptions.MaxFileBytes).");
+            }
+
+            // Read at most the size stat reported (+1 to notice a file that grows): never more than the cap.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+            var read = 0;
+            while (read < bytes.Length)
+            {
+                var n = stream.Read(bytes, read, bytes.Length - read);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            if (read < bytes.Length)
+            {
+                Array.Resize(ref bytes, read);
+                if (read == 0)
+                {
+                    throw new ImageDecodeException(BadFileReason.Empty, path, "the file is empty (0 bytes).");
+                }
             }
 
             return bytes;
@@ -134,6 +205,11 @@ public static class ImageDecoder
             return (BadFileReason.NotAnImage, "the content is not a recognised image format.");
         }
 
+        if (known == "PNG" && PngChunks.FindDamage(b) is { } damage)
+        {
+            return damage;
+        }
+
         return result == SKCodecResult.IncompleteInput
             ? (BadFileReason.Truncated, $"the {known} data ends early (truncated file).")
             : (BadFileReason.Corrupt, $"the {known} header is damaged ({result}).");
@@ -173,6 +249,8 @@ public static class ImageDecoder
                 path,
                 $"{width}x{height} = {pixels:N0} pixels exceeds the limit of {options.MaxPixels:N0} (ImageDecodeOptions.MaxPixels).");
         }
+
+        CheckFormatBudget(codec, bytes, width, height, path, options);
 
         // How much the image may be reduced while decoding.
         var scale = 1.0;
@@ -214,7 +292,7 @@ public static class ImageDecoder
         SKBitmap bitmap;
         if (factor == 1)
         {
-            bitmap = DecodeFull(codec, baseWidth, baseHeight, path, options.Background);
+            bitmap = DecodeFull(codec, bytes, baseWidth, baseHeight, path, options.Background);
         }
         else
         {
@@ -247,7 +325,78 @@ public static class ImageDecoder
         }
     }
 
-    private static SKBitmap DecodeFull(SKCodec codec, int width, int height, string? path, SKColor background)
+    /// <summary>
+    /// Refuses, before anything is allocated, images whose codec would hold more than the pixel budget however small the
+    /// requested size: GIF (SkiaSharp decodes the whole frame) and progressive JPEG (libjpeg keeps every DCT coefficient
+    /// of the image, about 2 bytes per sample). The budget is 4 x <see cref="ImageDecodeOptions.MaxDecodedPixels"/>
+    /// pixels of RGBA, the same that PNG and BMP may use when they cannot be decoded reduced.
+    /// </summary>
+    private static void CheckFormatBudget(SKCodec codec, byte[] bytes, int width, int height, string? path, ImageDecodeOptions options)
+    {
+        var pixels = (long)width * height;
+        var budgetBytes = 4 * options.MaxDecodedPixels * 4;
+        string? what = null;
+        long needed = 0;
+        if (codec.EncodedFormat == SKEncodedImageFormat.Gif)
+        {
+            needed = pixels * 4;
+            what = "GIF images are decoded at full size";
+        }
+        else if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && IsProgressiveJpeg(bytes))
+        {
+            needed = pixels * 3 * 2;
+            what = "progressive JPEG images keep every coefficient while decoding";
+        }
+
+        if (what is not null && needed > budgetBytes)
+        {
+            throw new ImageDecodeException(
+                BadFileReason.TooLarge,
+                path,
+                $"{width}x{height}: {what} (about {needed / (1024.0 * 1024):N0} MiB), more than the decoding budget of {budgetBytes / (1024.0 * 1024):N0} MiB (4 x ImageDecodeOptions.MaxDecodedPixels); save it smaller or as PNG/baseline JPEG.");
+        }
+    }
+
+    /// <summary>Whether the first start-of-frame marker of a JPEG is a progressive one (SOF2, SOF6, SOF10, SOF14).</summary>
+    private static bool IsProgressiveJpeg(byte[] b)
+    {
+        var i = 2;
+        while (i + 4 <= b.Length)
+        {
+            if (b[i] != 0xFF)
+            {
+                return false;
+            }
+
+            var marker = b[i + 1];
+            if (marker == 0xFF)
+            {
+                i++;
+                continue;
+            }
+
+            if (marker is 0xC2 or 0xC6 or 0xCA or 0xCE)
+            {
+                return true;
+            }
+
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                return false;
+            }
+
+            if (marker == 0xDA)
+            {
+                return false;
+            }
+
+            i += 2 + ((b[i + 2] << 8) | b[i + 3]);
+        }
+
+        return false;
+    }
+
+    private static SKBitmap DecodeFull(SKCodec codec, byte[] bytes, int width, int height, string? path, SKColor background)
     {
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var bitmap = new SKBitmap(info);
@@ -261,6 +410,11 @@ public static class ImageDecoder
         if (result != SKCodecResult.Success)
         {
             bitmap.Dispose();
+            if (codec.EncodedFormat == SKEncodedImageFormat.Png && PngChunks.FindDamage(bytes) is { } damage)
+            {
+                throw new ImageDecodeException(damage.Reason, path, damage.Message);
+            }
+
             throw new ImageDecodeException(ReasonOf(result), path, Describe(result));
         }
 
@@ -296,7 +450,7 @@ public static class ImageDecoder
         // No scanline decoding (SkiaSharp's PNG and GIF codecs): decode in full when that is affordable.
         if ((long)width * height <= 4 * options.MaxDecodedPixels)
         {
-            using var full = DecodeFull(codec, width, height, path, options.Background);
+            using var full = DecodeFull(codec, bytes, width, height, path, options.Background);
             return PixelOps.Resize(full, Math.Max(1, width / factor), Math.Max(1, height / factor));
         }
 

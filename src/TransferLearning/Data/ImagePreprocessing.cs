@@ -27,7 +27,10 @@ public enum ChannelOrder
 /// </summary>
 public sealed record ImagePreprocessing
 {
-    /// <summary>Side of the square input, in pixels. Default 224.</summary>
+    /// <summary>Largest <see cref="InputSize"/> accepted: 16384 (an image's 3 x S x S floats must fit one array).</summary>
+    public const int MaxInputSize = 16384;
+
+    /// <summary>Side of the square input, in pixels (at most <see cref="MaxInputSize"/>). Default 224.</summary>
     public int InputSize { get; init; } = 224;
 
     /// <summary>Side the shorter edge is resized to before a centre crop, in pixels (only for <see cref="ResizeMode.ShorterSideThenCenterCrop"/>). Default 256.</summary>
@@ -94,6 +97,7 @@ public sealed record ImagePreprocessing
     public ImagePreprocessing WithInputSize(int inputSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(inputSize, MaxInputSize);
         return this with { InputSize = inputSize, ResizeSize = (int)Math.Round(inputSize * 256.0 / 224.0) };
     }
 
@@ -101,6 +105,7 @@ public sealed record ImagePreprocessing
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(InputSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(InputSize, MaxInputSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(ResizeSize, InputSize);
         if (Mean.Count != 3 || Std.Count != 3)
         {

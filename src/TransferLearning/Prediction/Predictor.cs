@@ -22,6 +22,7 @@ public sealed class Predictor : IDisposable
 {
     private readonly object gate = new();
     private readonly bool ownsModel;
+    private readonly ImageTransform transform;
     private bool disposed;
 
     /// <summary>Creates a predictor over a model.</summary>
@@ -35,6 +36,7 @@ public sealed class Predictor : IDisposable
         Options.Validate();
         Model = model;
         this.ownsModel = ownsModel;
+        transform = ImageTransform.ForEvaluation(model.Preprocessing);
         model.eval();
     }
 
@@ -54,12 +56,19 @@ public sealed class Predictor : IDisposable
     /// <summary>Class names, in model output order.</summary>
     public IReadOnlyList<string> ClassNames => Model.ClassNames;
 
+    /// <summary>
+    /// How files, streams and bytes are decoded: the evaluation transform's <see cref="ImageTransform.DecodeOptions"/>,
+    /// the same as the <see cref="DataLoader"/> of training, evaluation and the learning-rate finder uses, so that a
+    /// prediction sees exactly the pixels that training and evaluation saw.
+    /// </summary>
+    public ImageDecodeOptions DecodeOptions => transform.DecodeOptions;
+
     /// <summary>Classifies an image file.</summary>
     /// <param name="path">The image file.</param>
     /// <exception cref="ImageDecodeException">The file is not a decodable image.</exception>
     public ImagePrediction Predict(string path)
     {
-        using var bitmap = ImageDecoder.Decode(path);
+        using var bitmap = ImageDecoder.Decode(path, DecodeOptions);
         return Predict(bitmap);
     }
 
@@ -68,7 +77,7 @@ public sealed class Predictor : IDisposable
     /// <exception cref="ImageDecodeException">The data is not a decodable image.</exception>
     public ImagePrediction Predict(Stream stream)
     {
-        using var bitmap = ImageDecoder.Decode(stream);
+        using var bitmap = ImageDecoder.Decode(stream, DecodeOptions);
         return Predict(bitmap);
     }
 
@@ -77,7 +86,7 @@ public sealed class Predictor : IDisposable
     /// <exception cref="ImageDecodeException">The data is not a decodable image.</exception>
     public ImagePrediction Predict(byte[] encoded)
     {
-        using var bitmap = ImageDecoder.Decode(encoded);
+        using var bitmap = ImageDecoder.Decode(encoded, DecodeOptions);
         return Predict(bitmap);
     }
 
@@ -102,7 +111,7 @@ public sealed class Predictor : IDisposable
             {
                 for (int i = 0; i < chunk.Length; i++)
                 {
-                    bitmaps[i] = ImageDecoder.Decode(chunk[i]);
+                    bitmaps[i] = ImageDecoder.Decode(chunk[i], DecodeOptions);
                 }
 
                 results.AddRange(PredictBatch(bitmaps));
@@ -129,7 +138,7 @@ public sealed class Predictor : IDisposable
         foreach (var chunk in images.Chunk(Options.BatchSize))
         {
             using var scope = NewDisposeScope();
-            var batch = ImagePreprocessor.ToTensor(chunk.Select(b => b ?? throw new ArgumentException("An image is null.", nameof(images))).ToArray(), Model.Preprocessing);
+            var batch = ToTensor(chunk.Select(b => b ?? throw new ArgumentException("An image is null.", nameof(images))).ToArray());
             results.AddRange(ToPredictions(Probabilities(batch)));
         }
 
@@ -211,64 +220,22 @@ public sealed class Predictor : IDisposable
             throw new ArgumentException($"No images found under '{root}'.", nameof(root));
         }
 
-        int classes = ClassNames.Count;
-        var accumulator = new MetricsAccumulator(ClassNames, Math.Min(Options.TopK, classes));
-        var skipped = new List<BadFileEntry>();
-        foreach (var chunk in samples.Chunk(Options.BatchSize))
+        // The same loader as training and tl evaluate: the same decoding, transform and bad-file handling.
+        var mapped = new ImageDataset(ClassNames, samples.Select(s => new ImageSample(s.Path, s.Label)));
+        var loader = new DataLoader(mapped, transform, new DataLoaderOptions { BatchSize = Options.BatchSize, Shuffle = false });
+        var accumulator = new MetricsAccumulator(ClassNames, Math.Min(Options.TopK, ClassNames.Count));
+        foreach (var batch in loader.GetBatches(0, cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var bitmaps = new List<(SKBitmap Bitmap, int Label)>();
-            try
+            using (batch)
             {
-                foreach (var (path, label, sampleIndex) in chunk)
-                {
-                    try
-                    {
-                        bitmaps.Add((ImageDecoder.Decode(path), label));
-                    }
-                    catch (ImageDecodeException ex)
-                    {
-                        skipped.Add(new BadFileEntry(path, sampleIndex, ex.Reason, ex.Message));
-                    }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                    {
-                        skipped.Add(new BadFileEntry(path, sampleIndex, BadFileReason.Unreadable, ex.Message));
-                    }
-                }
-
-                if (bitmaps.Count == 0)
-                {
-                    continue;
-                }
-
-                var predictions = PredictBatch(bitmaps.Select(b => b.Bitmap).ToArray());
-                double lossSum = 0;
-                var probabilities = new float[predictions.Count * classes];
-                for (int i = 0; i < predictions.Count; i++)
-                {
-                    for (int c = 0; c < classes; c++)
-                    {
-                        probabilities[(i * classes) + c] = predictions[i].Probabilities[c];
-                    }
-
-                    lossSum -= Math.Log(Math.Max(predictions[i].Probabilities[bitmaps[i].Label], 1e-12f));
-                }
-
                 using var scope = NewDisposeScope();
-                accumulator.Add(
-                    tensor(probabilities).reshape(predictions.Count, classes),
-                    tensor(bitmaps.Select(b => (long)b.Label).ToArray()),
-                    lossSum);
-            }
-            finally
-            {
-                foreach (var (bitmap, _) in bitmaps)
-                {
-                    bitmap.Dispose();
-                }
+                var probabilities = Probabilities(batch.Images);
+                var picked = probabilities.gather(1, batch.Labels.unsqueeze(1)).clamp_min(1e-12).log().sum();
+                accumulator.Add(probabilities, batch.Labels, -picked.item<float>());
             }
         }
 
+        var skipped = dataset.ListingSkips.Concat(loader.Report.Entries).ToArray();
         return new FolderEvaluation { Metrics = accumulator.ToMetrics(), Skipped = skipped };
     }
 
@@ -285,6 +252,74 @@ public sealed class Predictor : IDisposable
         {
             Model.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Classifies many image files through the training data pipeline (<see cref="DataLoader"/>: decoding on worker
+    /// threads, the model's evaluation transform, batches of <see cref="PredictorOptions.BatchSize"/>) and yields one
+    /// result per file, in the order given, as soon as its batch is done. Memory does not grow with the number of files
+    /// beyond the list of paths: files are read in groups of <paramref name="groupSize"/>. A file that cannot be used
+    /// (not an image, damaged, a pipe or device, too large) is yielded with its reason instead of a prediction.
+    /// </summary>
+    /// <param name="paths">The image files.</param>
+    /// <param name="groupSize">Files per loader pass; bounds the bookkeeping held at a time. Default 1024.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public IEnumerable<FilePrediction> PredictFiles(IEnumerable<string> paths, int groupSize = 1024, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(groupSize);
+        return PredictFilesCore(paths, groupSize, cancellationToken);
+    }
+
+    private IEnumerable<FilePrediction> PredictFilesCore(IEnumerable<string> paths, int groupSize, CancellationToken cancellationToken)
+    {
+        foreach (var group in paths.Chunk(groupSize))
+        {
+            var dataset = new ImageDataset(ClassNames, group.Select(p => new ImageSample(Path.GetFullPath(p), 0)));
+            var loader = new DataLoader(dataset, transform, new DataLoaderOptions { BatchSize = Options.BatchSize, Shuffle = false });
+            var next = 0;
+            foreach (var batch in loader.GetBatches(0, cancellationToken))
+            {
+                List<ImagePrediction> predictions;
+                using (batch)
+                {
+                    using var scope = NewDisposeScope();
+                    predictions = ToPredictions(Probabilities(batch.Images));
+                }
+
+                for (var i = 0; i < batch.Indices.Count; i++)
+                {
+                    var index = batch.Indices[i];
+                    for (; next < index; next++)
+                    {
+                        yield return Skipped(loader, group, next);
+                    }
+
+                    yield return new FilePrediction(group[index], predictions[i], null);
+                    next = index + 1;
+                }
+            }
+
+            for (; next < group.Length; next++)
+            {
+                yield return Skipped(loader, group, next);
+            }
+        }
+
+        static FilePrediction Skipped(DataLoader loader, string[] group, int index) =>
+            new(group[index], null, loader.Report.Find(index) ?? new BadFileEntry(group[index], index, BadFileReason.Unreadable, $"{group[index]}: could not be read."));
+    }
+
+    private Tensor ToTensor(IReadOnlyList<SKBitmap> images)
+    {
+        var per = transform.ValuesPerImage;
+        var values = new float[(long)per * images.Count];
+        for (var i = 0; i < images.Count; i++)
+        {
+            transform.Apply(images[i], null, values.AsSpan(i * per, per));
+        }
+
+        return tensor(values, new long[] { images.Count, 3, transform.InputSize, transform.InputSize });
     }
 
     private List<ImagePrediction> ToPredictions(Tensor probabilities)
