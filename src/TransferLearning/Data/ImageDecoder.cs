@@ -107,6 +107,14 @@ public static class ImageDecoder
             // Never open anything but a regular file: opening a named pipe blocks until a writer appears, and a device
             // such as /dev/zero or /dev/urandom never ends.
             var kind = FileKinds.Of(path);
+            if (kind == FileKind.Missing)
+            {
+                throw new ImageDecodeException(
+                    BadFileReason.Unreadable,
+                    path,
+                    info.LinkTarget is { } target ? $"is a broken link (to '{target}')." : "does not exist.");
+            }
+
             if (kind is not (FileKind.Regular or FileKind.Unknown))
             {
                 throw new ImageDecodeException(BadFileReason.NotARegularFile, path, $"is {FileKinds.Describe(kind)}, not a regular file.");
