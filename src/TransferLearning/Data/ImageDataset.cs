@@ -11,6 +11,9 @@ namespace TransferLearning.Data;
 /// </summary>
 public sealed class ImageDataset
 {
+    /// <summary>Largest CSV/TSV list <see cref="FromCsv"/> reads: 1 GiB.</summary>
+    private const long MaxCsvBytes = 1L << 30;
+
     private readonly int[] classCounts;
     private string? fingerprint;
 
@@ -241,6 +244,17 @@ public sealed class ImageDataset
         if (!File.Exists(csvPath))
         {
             throw new FileNotFoundException($"Dataset file '{csvPath}' does not exist.", csvPath);
+        }
+
+        var kind = FileKinds.Of(csvPath);
+        if (kind is not (FileKind.Regular or FileKind.Unknown))
+        {
+            throw new DatasetException($"Dataset file '{csvPath}' is {FileKinds.Describe(kind)}, not a regular file.");
+        }
+
+        if (new FileInfo(csvPath).Length > MaxCsvBytes)
+        {
+            throw new DatasetException($"Dataset file '{csvPath}' is larger than {MaxCsvBytes:N0} bytes; split the list.");
         }
 
         imageRoot = Path.GetFullPath(imageRoot ?? Path.GetDirectoryName(csvPath)!);

@@ -88,3 +88,27 @@ public sealed class FolderLinkTests : IDisposable
         Assert.Single(list.Skipped);
     }
 }
+
+/// <summary>Dataset lists that are not regular files.</summary>
+public sealed class CsvListHostileTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("tl-csv-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void FromCsv_NamedPipe_FailsWithoutHanging()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // named pipes in the file system are a Unix feature
+        }
+
+        var fifo = Path.Combine(folder, "labels.csv");
+        HostileFilesTests.MakeFifo(fifo);
+
+        var error = HostileFilesTests.WithTimeout(() => Assert.Throws<DatasetException>(() => ImageDataset.FromCsv(fifo)), unblock: () => HostileFilesTests.ReleaseFifo(fifo));
+
+        Assert.Contains("named pipe", error.Message, StringComparison.Ordinal);
+    }
+}
