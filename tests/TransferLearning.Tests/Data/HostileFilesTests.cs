@@ -117,7 +117,7 @@ public sealed class HostileFilesTests : IDisposable
     [Fact]
     public void Decode_Gif30000Square_IsRefusedBeforeAllocatingTheFrame()
     {
-        var path = images.Write("cls/huge.gif", TinyGif(30000, 30000));
+        var path = images.Write("cls/huge.gif", SolidGif(30000, 30000));
         var before = GC.GetTotalAllocatedBytes(precise: true);
 
         var error = DecodeFails(path);
@@ -130,12 +130,13 @@ public sealed class HostileFilesTests : IDisposable
     [Fact]
     public void Decode_SmallGif_StillDecodes()
     {
-        var path = images.Write("cls/small.gif", TestImages.Gif(40, 30, new[] { SKColors.Red, SKColors.Blue }, new byte[40 * 30]));
+        var path = images.Write("cls/small.gif", SolidGif(400, 300));
 
         using var bitmap = ImageDecoder.Decode(path);
 
-        Assert.Equal(40, bitmap.Width);
-        Assert.Equal(30, bitmap.Height);
+        Assert.Equal(400, bitmap.Width);
+        Assert.Equal(300, bitmap.Height);
+        Assert.Equal(SKColors.Red, bitmap.GetPixel(399, 299));
     }
 
     [Fact]
@@ -188,9 +189,53 @@ public sealed class HostileFilesTests : IDisposable
         Assert.Contains("broken link", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>A GIF of the given size whose LZW data is just clear + end (SkiaSharp fills the rest).</summary>
-    internal static byte[] TinyGif(int width, int height)
+    /// <summary>
+    /// A valid single-colour GIF of the given size: the LZW stream grows its run codes to 12 bits and then repeats the
+    /// longest (about 330 KB for 30000x30000; SkiaSharp decodes such a file at full size, 3.4 GiB).
+    /// </summary>
+    internal static byte[] SolidGif(int width, int height)
     {
+        var data = new List<byte>();
+        long acc = 0;
+        var bits = 0;
+        void Emit(int code, int size)
+        {
+            acc |= (long)code << bits;
+            bits += size;
+            while (bits >= 8)
+            {
+                data.Add((byte)acc);
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+
+        var total = (long)width * height;
+        int codeSize = 3, next = 6;
+        Emit(4, codeSize); // clear
+        long position = 0;
+        while (position < total)
+        {
+            // Entry e >= 6 is a run of e - 4 pixels; the longest entry known is next - 1.
+            var length = position == 0 ? 1 : (int)Math.Min(next - 1 - 4, total - position);
+            Emit(length == 1 ? 0 : length + 4, codeSize);
+            position += length;
+            if (position < total && next < 4096)
+            {
+                next++;
+                if (next - 1 == 1 << codeSize && codeSize < 12)
+                {
+                    codeSize++;
+                }
+            }
+        }
+
+        Emit(5, codeSize); // end of information
+        if (bits > 0)
+        {
+            data.Add((byte)acc);
+        }
+
         var bytes = new List<byte>();
         bytes.AddRange("GIF89a"u8.ToArray());
         bytes.AddRange(BitConverter.GetBytes((ushort)width));
@@ -201,7 +246,15 @@ public sealed class HostileFilesTests : IDisposable
         bytes.AddRange(new byte[] { 0, 0, 0, 0 });
         bytes.AddRange(BitConverter.GetBytes((ushort)width));
         bytes.AddRange(BitConverter.GetBytes((ushort)height));
-        bytes.AddRange(new byte[] { 0, 2, 1, 0x2C, 0, 0x3B });
+        bytes.AddRange(new byte[] { 0, 2 });
+        for (var i = 0; i < data.Count; i += 255)
+        {
+            var n = Math.Min(255, data.Count - i);
+            bytes.Add((byte)n);
+            bytes.AddRange(data.Skip(i).Take(n));
+        }
+
+        bytes.AddRange(new byte[] { 0, 0x3B });
         return bytes.ToArray();
     }
 
