@@ -58,10 +58,30 @@ internal static class CliArguments
 
         if (directory is not null)
         {
-            Directory.CreateDirectory(directory);
+            EnsureWritableFolder(directory, option);
         }
 
         return full;
+    }
+
+    /// <summary>
+    /// Creates the folder if needed and proves that a file can be created in it (a probe file, removed at once), so a
+    /// read-only or full location is reported before any work, not after an hour of training.
+    /// </summary>
+    public static void EnsureWritableFolder(string directory, string option)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".tl-write-test.{Guid.NewGuid():N}.tmp");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new CliUsageException($"{option}: cannot write in folder '{directory}' ({e.Message.TrimEnd('.')}); choose a writable location.", e);
+        }
     }
 
     public static BackboneInfo Backbone(string? name)

@@ -65,8 +65,8 @@ public sealed class ExportOnnxCommand : Command<ExportOnnxSettings>
         }
 
         human.MarkupLine($"[green]Wrote[/] {Markup.Escape(output)} ({(size / 1e6).ToString("F1", CultureInfo.InvariantCulture)} MB, opset {OnnxExporter.Opset}).");
-        human.MarkupLine($"Input: float32 [batch, 3, {model.InputSize}, {model.InputSize}], preprocessed as {Markup.Escape(BackbonesCommand.Describe(p))}.");
-        human.MarkupLine($"Output: [batch, {model.ClassCount}] {(settings.Softmax ? "probabilities" : "logits")} for {Markup.Escape(string.Join(", ", model.ClassNames))}.");
+        human.MarkupLine($"Input: float32 [[batch, 3, {model.InputSize}, {model.InputSize}]], preprocessed as {Markup.Escape(BackbonesCommand.Describe(p))}.");
+        human.MarkupLine($"Output: [[batch, {model.ClassCount}]] {(settings.Softmax ? "probabilities" : "logits")} for {Markup.Escape(string.Join(", ", model.ClassNames))}.");
         return TlApp.ExitOk;
     }
 }

@@ -93,7 +93,7 @@ public sealed class PredictCommand : Command<PredictSettings>
         }
         else
         {
-            var table = new Table().Border(TableBorder.Rounded).Title($"Predictions ({Path.GetFileName(modelPath)})");
+            var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape($"Predictions ({Path.GetFileName(modelPath)})"));
             table.AddColumn("Image");
             table.AddColumn("Class");
             table.AddColumn(new TableColumn("Probability").RightAligned());
