@@ -14,6 +14,11 @@ internal static class CliArguments
             throw new CliUsageException($"{option} is required.");
         }
 
+        if (File.Exists(path))
+        {
+            throw new CliUsageException($"{option}: '{path}' is a file, not a folder (give the folder that holds one subfolder per class).");
+        }
+
         if (!Directory.Exists(path))
         {
             throw new CliUsageException($"{option}: folder '{path}' does not exist.");
@@ -27,6 +32,11 @@ internal static class CliArguments
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new CliUsageException($"{option} is required.");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new CliUsageException($"{option}: '{path}' is a folder, not a file.");
         }
 
         if (!File.Exists(path))
@@ -109,6 +119,11 @@ internal static class CliArguments
         if (value.Equals("random", StringComparison.OrdinalIgnoreCase) || value.Equals("none", StringComparison.OrdinalIgnoreCase))
         {
             return Weights.Weights.Random;
+        }
+
+        if (Directory.Exists(value))
+        {
+            throw new CliUsageException($"--weights: '{value}' is a folder, not a weights file; give the file itself (.pth, .safetensors, .h5, .onnx, .dat), 'imagenet' or 'random'.");
         }
 
         if (!File.Exists(value))

@@ -107,6 +107,7 @@ public static class TransferModelFile
     public static LoadedModel LoadWithManifest(string path, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        RejectFolder(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
@@ -126,7 +127,8 @@ public static class TransferModelFile
     {
         ArgumentNullException.ThrowIfNull(stream);
         var (manifest, weights) = ReadAndVerify(stream, readWeights: true);
-        var model = Rebuild(manifest, weights!);
+        ModelFileLimits.Check(manifest.Spec, weights!.LongLength);
+        var model = Rebuild(manifest, weights);
         if (device is not null && device.type != DeviceType.CPU)
         {
             model.to(device);
@@ -141,6 +143,7 @@ public static class TransferModelFile
     public static ModelManifest ReadManifest(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        RejectFolder(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
@@ -192,6 +195,14 @@ public static class TransferModelFile
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    private static void RejectFolder(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ModelFileException($"'{path}' is a folder, not a model file: give the .tlm file written by TransferModelFile.Save or 'tl train'.") { FilePath = path };
         }
     }
 
@@ -394,6 +405,7 @@ public static class TransferModelFile
             throw new ModelFileException("The manifest lacks metadata or trainable blocks.");
         }
 
+        ModelFileLimits.Check(spec);
         try
         {
             manifest.Metadata.Validate();

@@ -33,6 +33,11 @@ public sealed partial class OnnxResNetWeights : IWeightsSource
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(Path))
+        {
+            throw new ArgumentException($"ONNX weights file '{Path}' is a folder, not a file.", nameof(path));
+        }
+
         if (!File.Exists(Path))
         {
             throw new FileNotFoundException($"ONNX weights file '{Path}' does not exist.", Path);
