@@ -17,7 +17,10 @@ public sealed class BracketNamesFixture : IDisposable
         CliTestData.WriteFolder(Data, perClass: 5, size: 40, seed: 3);
         for (var i = 0; i < Classes.Length; i++)
         {
-            Directory.Move(Path.Combine(Data, CliTestData.Classes[i]), Path.Combine(Data, Classes[i]));
+            if (Classes[i] != CliTestData.Classes[i])
+            {
+                Directory.Move(Path.Combine(Data, CliTestData.Classes[i]), Path.Combine(Data, Classes[i]));
+            }
         }
 
         Weights = Path.Combine(Root, "w[1] [batch, 3].dat");

@@ -65,7 +65,7 @@ public sealed class CliHostileInputTests : IClassFixture<BracketNamesFixture>
 
         Assert.True(result.ExitCode == TlApp.ExitOk, result.ToString());
         Assert.Contains("[batch, 3, 32, 32]", result.StdOut, StringComparison.Ordinal);
-        Assert.Contains("[batch, 3] logits for disc[s], squares, [triangles]", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("[batch, 3] logits for [triangles], disc[s], squares", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("resize_size: 37", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("crop: center 32x32", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("interpolation: bilinear", result.StdOut, StringComparison.Ordinal);
@@ -288,8 +288,8 @@ public sealed class CliHostileInputTests : IClassFixture<BracketNamesFixture>
         Assert.True(File.Exists(model));
         using var json = JsonDocument.Parse(result.StdOut);
         var charts = json.RootElement.GetProperty("charts");
-        Assert.Equal(JsonValueKind.Null, charts.GetProperty("curves").ValueKind);
-        Assert.Equal(JsonValueKind.Null, charts.GetProperty("confusion").ValueKind);
+        Assert.False(charts.TryGetProperty("curves", out _)); // only the charts that were written are listed
+        Assert.False(charts.TryGetProperty("confusion", out _));
         Assert.Equal(2, json.RootElement.GetProperty("warnings").GetArrayLength());
         Assert.Contains("warning:", result.StdErr, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(output, "*.tmp"));
