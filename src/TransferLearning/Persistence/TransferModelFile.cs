@@ -270,6 +270,11 @@ public static class TransferModelFile
         try
         {
             long? available = stream.CanSeek ? stream.Length - stream.Position : null;
+            if (available == 0)
+            {
+                throw new ModelFileException("The model file is empty (0 bytes): it was never completely written, or it was truncated.");
+            }
+
             using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
             var names = archive.Entries.Select(e => e.FullName).ToArray();
             if (names.Length != 3 || !names.Contains(ManifestEntry) || !names.Contains(WeightsEntry) || !names.Contains(ChecksumEntry))

@@ -124,7 +124,7 @@ public sealed partial class OnnxResNetWeights : IWeightsSource
             .ToArray();
         if (blocks.Length == 0)
         {
-            throw new ArgumentException($"Backbone '{backbone.Info.Name}' is not a ResNet; {FileName} only loads into 'resnet18_cntk'.", nameof(backbone));
+            throw new ArgumentException($"Backbone '{backbone.Info.Name}' is not a ResNet; ONNX ResNet weights ('{System.IO.Path.GetFileName(Path)}') only load into 'resnet18_cntk'.", nameof(backbone));
         }
 
         var tensors = OnnxResNetMapper.Map(Path, blocks, cancellationToken);

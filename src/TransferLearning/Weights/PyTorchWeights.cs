@@ -81,6 +81,27 @@ public sealed class PyTorchWeights : WeightsFile
         }
     }
 
+    /// <summary>A zip archive written by torch.save holds <c>&lt;name&gt;/data.pkl</c>; any other zip is named as such.</summary>
+    private void CheckTorchZip(string name)
+    {
+        string[] entries;
+        try
+        {
+            using var archive = System.IO.Compression.ZipFile.OpenRead(Path);
+            entries = archive.Entries.Select(e => e.FullName).ToArray();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"'{name}' starts like a zip archive (a PyTorch file) but is damaged or truncated: {e.Message.TrimEnd('.')}.", e);
+        }
+
+        if (!entries.Any(e => e == "data.pkl" || e.EndsWith("/data.pkl", StringComparison.Ordinal)))
+        {
+            throw new InvalidDataException(
+                $"'{name}' is a zip archive but not a PyTorch state dict: torch.save writes a 'data.pkl' entry, this archive holds {string.Join(", ", entries.Take(5).Select(e => $"'{e}'"))}{(entries.Length > 5 ? ", ..." : "")}.");
+        }
+    }
+
     /// <summary>
     /// Looks at the first bytes before any parser does, so a file that is not of the expected format at all gets a
     /// message that says so (instead of the parser's complaint about an "old PyTorch format" or a header length).
@@ -120,9 +141,15 @@ public sealed class PyTorchWeights : WeightsFile
             return;
         }
 
+        if (length == 0)
+        {
+            throw new InvalidDataException($"'{name}' is empty (0 bytes), not a PyTorch state dict.");
+        }
+
         bool zip = read >= 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4;
         if (zip)
         {
+            CheckTorchZip(name);
             return;
         }
 

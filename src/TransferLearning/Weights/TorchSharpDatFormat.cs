@@ -27,6 +27,11 @@ internal static class TorchSharpDatFormat
         long length = stream.Length;
         using var reader = new BinaryReader(stream);
         var entries = new List<(string, ScalarType, long[])>();
+        if (length == 0)
+        {
+            throw new InvalidDataException($"'{name}' is empty (0 bytes), not a TorchSharp weights file.");
+        }
+
         try
         {
             long count = Decode(reader);

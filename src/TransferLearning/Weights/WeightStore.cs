@@ -83,7 +83,7 @@ public sealed class WeightStore
         catch (WeightsDownloadException e)
         {
             // Offline, a refused connection, a proxy or a bad server: the same way out as for a file that is not cached.
-            throw new WeightsDownloadException($"{e.Message.TrimEnd()} {OfflineGuidance(info, path)}", e.Url, e);
+            throw new WeightsDownloadException($"{e.Message.TrimEnd()} {OfflineGuidance(info, path)}", e.Url, e.InnerException);
         }
     }
 

@@ -136,6 +136,49 @@ public sealed class WeightsFileMessagesTests : IDisposable
     }
 
     [Theory]
+    [InlineData("empty.pth", "is empty")]
+    [InlineData("empty.safetensors", "not a safetensors file")]
+    [InlineData("empty.dat", "is empty")]
+    [InlineData("empty.h5", "is empty")]
+    public void Load_EmptyFile_SaysItIsEmpty(string name, string expected)
+    {
+        string path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, []);
+        using var backbone = BackboneModule.Create(BackboneCatalog.ResNet18);
+
+        var error = Assert.Throws<InvalidDataException>(() => WeightsFactory.FromFile(path).LoadInto(backbone));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PyTorch_ZipWithoutDataPkl_SaysZipButNotAStateDict()
+    {
+        string path = Path.Combine(folder, "other.pth");
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            using var entry = zip.CreateEntry("hello.txt").Open();
+            entry.Write("hi"u8);
+        }
+
+        var error = Assert.Throws<InvalidDataException>(() => new PyTorchWeights(path).ReadStateDict());
+
+        Assert.Contains("zip archive but not a PyTorch state dict", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Keras_RandomBytes_NamesTheFile()
+    {
+        string path = RandomFile("random.h5");
+        using var backbone = BackboneModule.Create(BackboneCatalog.ResNet18);
+
+        var error = Assert.Throws<InvalidDataException>(() => new KerasH5Weights(path).LoadInto(backbone));
+
+        Assert.Contains("'random.h5'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("could not be read as Keras HDF5 weights", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("w.pth")]
     [InlineData("w.onnx")]
     [InlineData("w.dat")]
