@@ -203,6 +203,17 @@ public sealed class CliHostileInputTests : IClassFixture<BracketNamesFixture>
         Assert.Contains("is a folder", result.StdErr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Train_DataIsAFile_SaysItIsAFile()
+    {
+        var file = Directory.GetFiles(Path.Combine(fixture.Data, "squares"))[0];
+
+        var result = CliRunner.Run("train", "--data", file, "--backbone", "resnet18", "--output", Path.Combine(fixture.Root, "never", "m.tlm"));
+
+        Assert.Equal(TlApp.ExitUsage, result.ExitCode);
+        Assert.Contains("is a file, not a folder", result.StdErr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("evaluate")]
     [InlineData("predict")]
