@@ -79,6 +79,7 @@ public static class TransferModelFile
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
+        CheckSavable(model);
         metadata ??= new ModelMetadata();
         metadata.Validate();
         WriteArchive(model, stream, metadata, cancellationToken);
@@ -160,6 +161,7 @@ public static class TransferModelFile
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        CheckSavable(model);
         metadata ??= new ModelMetadata();
         metadata.Validate();
         string full = Path.GetFullPath(path);
@@ -195,6 +197,19 @@ public static class TransferModelFile
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>Never writes a file that <see cref="Load(string, Device?)"/> would refuse (see <see cref="ModelFileLimits"/>).</summary>
+    private static void CheckSavable(TransferModel model)
+    {
+        try
+        {
+            ModelFileLimits.Check(model.Spec);
+        }
+        catch (ModelFileException e)
+        {
+            throw new ArgumentException($"This model cannot be saved: {e.Message}", nameof(model), e);
         }
     }
 

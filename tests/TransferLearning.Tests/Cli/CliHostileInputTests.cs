@@ -203,6 +203,19 @@ public sealed class CliHostileInputTests : IClassFixture<BracketNamesFixture>
         Assert.Contains("is a folder", result.StdErr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("train")]
+    [InlineData("lr-find")]
+    public void Command_ImageSizeAboveModelFileLimit_IsAUsageError(string command)
+    {
+        var result = command == "train"
+            ? CliRunner.Run("train", "--data", fixture.Data, "--backbone", "resnet18", "--image-size", "4096", "--output", Path.Combine(fixture.Root, "never", "m.tlm"))
+            : CliRunner.Run("lr-find", "--data", fixture.Data, "--backbone", "resnet18", "--image-size", "4096");
+
+        Assert.Equal(TlApp.ExitUsage, result.ExitCode);
+        Assert.Contains("at most 2048", result.StdErr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Train_DataIsAFile_SaysItIsAFile()
     {

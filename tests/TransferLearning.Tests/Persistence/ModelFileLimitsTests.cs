@@ -51,6 +51,24 @@ public sealed class ModelFileLimitsTests : IDisposable
     }
 
     [Fact]
+    public void Save_ModelBeyondTheLimits_RefusedSoNoUnloadableFileIsWritten()
+    {
+        using var model = new TransferModelBuilder().WithWeights(TransferLearning.Weights.RandomWeights.Instance)
+            .WithBackbone("resnet18")
+            .TruncateAfter("layer1")
+            .WithHead(TransferLearning.Heads.HeadOptions.Linear())
+            .WithClassCount(2)
+            .WithInputSize(ModelFileLimits.MaxInputSize + 1)
+            .Build();
+        string path = Path.Combine(folder, "big.tlm");
+
+        var error = Assert.Throws<ArgumentException>(() => TransferModelFile.Save(model, path));
+
+        Assert.Contains("cannot be saved", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(folder));
+    }
+
+    [Fact]
     public void Check_ValidSpecOfASavedModel_Passes()
     {
         using var model = TestModels.TinyResNet();
