@@ -15,8 +15,22 @@ public static class TlApp
     /// <summary>Exit code of a bad command line (unknown option, missing folder, invalid value).</summary>
     public const int ExitUsage = 2;
 
-    /// <summary>Exit code when the run was cancelled (Ctrl+C).</summary>
+    /// <summary>Exit code when the run was cancelled (Ctrl+C, SIGINT: 128 + 2).</summary>
     public const int ExitCancelled = 130;
+
+    /// <summary>Exit code when the run was stopped by SIGTERM (128 + 15), handled like Ctrl+C.</summary>
+    public const int ExitTerminated = 143;
+
+    /// <summary>The settings class of each command, for the checks made before Spectre parses the line.</summary>
+    private static readonly Dictionary<string, Type> SettingsTypes = new(StringComparer.Ordinal)
+    {
+        ["train"] = typeof(TrainCommandSettings),
+        ["evaluate"] = typeof(EvaluateSettings),
+        ["predict"] = typeof(PredictSettings),
+        ["lr-find"] = typeof(LrFindSettings),
+        ["export-onnx"] = typeof(ExportOnnxSettings),
+        ["backbones"] = typeof(JsonSettings),
+    };
 
     /// <summary>Runs <c>tl</c> with the given arguments.</summary>
     /// <param name="args">Command-line arguments.</param>
@@ -58,6 +72,11 @@ public static class TlApp
 
         try
         {
+            if (args.Count > 0 && SettingsTypes.TryGetValue(args[0], out var settingsType))
+            {
+                OptionValueCheck.Check(args.Skip(1).ToArray(), settingsType, args[0]);
+            }
+
             return app.Run(args, cancellationToken);
         }
         catch (Exception exception)
@@ -78,12 +97,14 @@ public static class TlApp
             ArgumentException => ExitUsage,
             _ => ExitFailure,
         };
-        var message = root is OperationCanceledException ? "cancelled." : OneLine(root.Message);
+        var message = root switch
+        {
+            OperationCanceledException => "cancelled.",
+            OutOfMemoryException or InsufficientExecutionStackException => $"out of memory ({NativeErrors.OneLine(root.Message)}); try a smaller --batch-size or --image-size.",
+            _ => NativeErrors.OneLine(root.Message),
+        };
         environment.StdErr.WriteLine($"tl: error: {message}");
         environment.StdErr.Flush();
         return code;
     }
-
-    private static string OneLine(string message) =>
-        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -16,7 +16,7 @@ internal static class CliArguments
 
         if (File.Exists(path))
         {
-            throw new CliUsageException($"{option}: '{path}' is a file; give the folder that holds one subfolder per class.");
+            throw new CliUsageException($"{option}: '{path}' is a file, not a folder (give the folder that holds one subfolder per class).");
         }
 
         if (!Directory.Exists(path))
@@ -32,6 +32,11 @@ internal static class CliArguments
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new CliUsageException($"{option} is required.");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new CliUsageException($"{option}: '{path}' is a folder, not a file.");
         }
 
         if (!File.Exists(path))
@@ -63,10 +68,30 @@ internal static class CliArguments
 
         if (directory is not null)
         {
-            Directory.CreateDirectory(directory);
+            EnsureWritableFolder(directory, option);
         }
 
         return full;
+    }
+
+    /// <summary>
+    /// Creates the folder if needed and proves that a file can be created in it (a probe file, removed at once), so a
+    /// read-only or full location is reported before any work, not after an hour of training.
+    /// </summary>
+    public static void EnsureWritableFolder(string directory, string option)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".tl-write-test.{Guid.NewGuid():N}.tmp");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new CliUsageException($"{option}: cannot write in folder '{directory}' ({e.Message.TrimEnd('.')}); choose a writable location.", e);
+        }
     }
 
     public static BackboneInfo Backbone(string? name)
@@ -94,6 +119,11 @@ internal static class CliArguments
         if (value.Equals("random", StringComparison.OrdinalIgnoreCase) || value.Equals("none", StringComparison.OrdinalIgnoreCase))
         {
             return Weights.Weights.Random;
+        }
+
+        if (Directory.Exists(value))
+        {
+            throw new CliUsageException($"--weights: '{value}' is a folder, not a weights file; give the file itself (.pth, .safetensors, .h5, .onnx, .dat), 'imagenet' or 'random'.");
         }
 
         if (!File.Exists(value))

@@ -60,13 +60,20 @@ public sealed class ExportOnnxCommand : Command<ExportOnnxSettings>
                 Outputs = settings.Softmax ? "probabilities" : "logits",
                 model.ClassNames,
                 Preprocessing = BackbonesCommand.Describe(p),
+                PreprocessingDetails = OnnxPreprocessingMetadata.Describe(p).ToDictionary(kv => kv.Key["preprocessing.".Length..], kv => kv.Value, StringComparer.Ordinal),
             });
             return TlApp.ExitOk;
         }
 
         human.MarkupLine($"[green]Wrote[/] {Markup.Escape(output)} ({(size / 1e6).ToString("F1", CultureInfo.InvariantCulture)} MB, opset {OnnxExporter.Opset}).");
-        human.MarkupLine($"Input: float32 [batch, 3, {model.InputSize}, {model.InputSize}], preprocessed as {Markup.Escape(BackbonesCommand.Describe(p))}.");
-        human.MarkupLine($"Output: [batch, {model.ClassCount}] {(settings.Softmax ? "probabilities" : "logits")} for {Markup.Escape(string.Join(", ", model.ClassNames))}.");
+        human.MarkupLine($"Input: float32 [[batch, 3, {model.InputSize}, {model.InputSize}]], preprocessed as {Markup.Escape(BackbonesCommand.Describe(p))}:");
+        foreach (var (key, value) in OnnxPreprocessingMetadata.Describe(p))
+        {
+            human.MarkupLine($"  {Markup.Escape(key["preprocessing.".Length..])}: {Markup.Escape(value)}");
+        }
+
+        human.MarkupLine("[grey](the same facts are in the ONNX file's metadata_props, keys preprocessing.*)[/]");
+        human.MarkupLine($"Output: [[batch, {model.ClassCount}]] {(settings.Softmax ? "probabilities" : "logits")} for {Markup.Escape(string.Join(", ", model.ClassNames))}.");
         return TlApp.ExitOk;
     }
 }

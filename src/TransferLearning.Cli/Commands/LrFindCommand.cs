@@ -108,7 +108,7 @@ public sealed class LrFindCommand : Command<LrFindSettings>
         var loader = new DataLoader(dataset, transform, new DataLoaderOptions { BatchSize = settings.BatchSize, Shuffle = true, Seed = settings.Seed });
 
         TransferModel? model = null;
-        human.Status().Start($"Building {backbone.Name} with {weights.Description} weights...", _ =>
+        human.Status().Start(Markup.Escape($"Building {backbone.Name} with {weights.Description} weights..."), _ =>
         {
             model = new TransferModelBuilder()
                 .WithBackbone(backbone)
@@ -133,15 +133,21 @@ public sealed class LrFindCommand : Command<LrFindSettings>
             Seed = settings.Seed,
         };
         LearningRateFinderResult? result = null;
-        human.Status().Start($"Sweeping the learning rate of {(settings.Unfreeze == 0 ? "the head" : string.Join("+", built.TrainableBlocks) + " and the head")} ({settings.Steps} steps)...", _ =>
+        human.Status().Start(Markup.Escape($"Sweeping the learning rate of {(settings.Unfreeze == 0 ? "the head" : string.Join("+", built.TrainableBlocks) + " and the head")} ({settings.Steps} steps)..."), _ =>
         {
             result = LearningRateFinder.Find(built, loader, options, cancellationToken: cancellationToken);
         });
 
         var r = result!;
+        var warnings = new List<string>();
         if (plot is not null)
         {
-            Charts.WriteLrFinder(r.LearningRates, r.Losses, r.Suggested, plot);
+            plot = Charts.TryWrite(plot, path => Charts.WriteLrFinder(r.LearningRates, r.Losses, r.Suggested, path), warnings);
+        }
+
+        foreach (var warning in warnings)
+        {
+            human.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
         }
 
         if (settings.Json)
@@ -161,6 +167,7 @@ public sealed class LrFindCommand : Command<LrFindSettings>
                 Plot = plot,
                 Samples = dataset.Count,
                 Skipped = DataChecks.ForJson(listed.ListingSkips.Concat(check.Skipped)),
+                Warnings = warnings,
             });
             return TlApp.ExitOk;
         }
@@ -172,7 +179,7 @@ public sealed class LrFindCommand : Command<LrFindSettings>
         table.AddRow("steepest descent", Rate(r.Steepest));
         table.AddRow("minimum / 10", Rate(r.MinimumOverTen));
         human.Write(table);
-        human.MarkupLine($"{r.LearningRates.Count} steps from {Rate(r.LearningRates[0])} to {Rate(r.LearningRates[^1])}." + (plot is null ? " Add --plot lr.png to see the curve." : $" Curve: {Markup.Escape(plot)}"));
+        human.MarkupLine($"{r.LearningRates.Count} steps from {Rate(r.LearningRates[0])} to {Rate(r.LearningRates[^1])}." + (settings.Plot is null ? " Add --plot lr.png to see the curve." : plot is null ? "" : $" Curve: {Markup.Escape(plot)}"));
         human.MarkupLine(settings.Unfreeze == 0
             ? $"Use it with: tl train ... --lr-head {Rate(r.Suggested)}"
             : $"Use it with: tl train ... --unfreeze {settings.Unfreeze} --lr-finetune {Rate(r.Suggested)}");

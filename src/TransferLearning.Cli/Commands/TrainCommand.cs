@@ -90,7 +90,7 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
         var validation = new DataLoader(splits.Validation, evalTransform, new DataLoaderOptions { BatchSize = settings.BatchSize, Shuffle = false, Seed = settings.Seed });
 
         TransferModel? model = null;
-        human.Status().Start($"Building {backbone.Name} with {weights.Description} weights...", _ =>
+        human.Status().Start(Markup.Escape($"Building {backbone.Name} with {weights.Description} weights..."), _ =>
         {
             model = new TransferModelBuilder()
                 .WithBackbone(backbone)
@@ -146,8 +146,13 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
         var directory = Path.GetDirectoryName(output)!;
         var curves = Path.Combine(directory, "curves.png");
         var confusion = Path.Combine(directory, "confusion.png");
-        Charts.WriteCurves(points, curves);
-        Charts.WriteConfusion(classNames, metrics.ConfusionMatrix, confusion);
+        var warnings = new List<string>();
+        var curvesWritten = Charts.TryWrite(curves, path => Charts.WriteCurves(points, path), warnings);
+        var confusionWritten = Charts.TryWrite(confusion, path => Charts.WriteConfusion(classNames, metrics.ConfusionMatrix, path), warnings);
+        foreach (var warning in warnings)
+        {
+            human.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)} The model was saved.");
+        }
 
         if (settings.Json)
         {
@@ -180,14 +185,17 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
                     Phase = p.Name,
                     Epochs = points.Where(e => e.Phase == p.Name).ToArray(),
                 }).ToArray(),
-                Charts = new { Curves = curves, Confusion = confusion },
+                Charts = new { Curves = curvesWritten, Confusion = confusionWritten },
+                Warnings = warnings,
                 Seconds = clock.Elapsed.TotalSeconds,
             });
         }
 
         WriteHistory(human, history);
         report.Write(human, "Validation (final model)");
-        human.MarkupLine($"[green]Saved[/] {Markup.Escape(output)}  [grey](charts: {Markup.Escape(curves)}, {Markup.Escape(confusion)}; {clock.Elapsed.TotalSeconds:F0} s)[/]");
+        var written = new[] { curvesWritten, confusionWritten }.OfType<string>().ToArray();
+        var chartsText = written.Length == 0 ? "no charts" : "charts: " + string.Join(", ", written);
+        human.MarkupLine($"[green]Saved[/] {Markup.Escape(output)}  [grey]({Markup.Escape(chartsText)}; {clock.Elapsed.TotalSeconds:F0} s)[/]");
         return TlApp.ExitOk;
     }
 

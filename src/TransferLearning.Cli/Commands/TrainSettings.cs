@@ -71,6 +71,11 @@ public class TrainSettings : JsonSettings
             return ValidationResult.Error($"--image-size must be at least 32, got {s}.");
         }
 
+        if (ImageSize is int big && big > Persistence.ModelFileLimits.MaxInputSize)
+        {
+            return ValidationResult.Error($"--image-size must be at most {Persistence.ModelFileLimits.MaxInputSize} (the largest input a model file may hold), got {big}.");
+        }
+
         if (BatchSize < 1)
         {
             return ValidationResult.Error($"--batch-size must be at least 1, got {BatchSize}.");

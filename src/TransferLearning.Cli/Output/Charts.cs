@@ -1,5 +1,6 @@
 using System.Globalization;
 using ScottPlot;
+using TransferLearning.Persistence;
 
 namespace TransferLearning.Cli.Output;
 
@@ -144,6 +145,30 @@ public static class Charts
         WriteAtomically(path, plot.GetImageBytes(800, 500, ImageFormat.Png));
     }
 
+    /// <summary>
+    /// Writes a chart that is secondary to the command's result (the model is already saved, the numbers are printed):
+    /// a failure (full disk, no permission, a folder in the way) becomes a warning instead of failing the command.
+    /// </summary>
+    /// <param name="path">The chart file.</param>
+    /// <param name="write">Writes the chart to the path.</param>
+    /// <param name="warnings">Receives one line per chart that could not be written.</param>
+    /// <returns>The path when the chart was written, otherwise <see langword="null"/>.</returns>
+    public static string? TryWrite(string path, Action<string> write, ICollection<string> warnings)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentNullException.ThrowIfNull(warnings);
+        try
+        {
+            write(path);
+            return path;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            warnings.Add($"chart '{path}' was not written ({e.Message.TrimEnd('.')}).");
+            return null;
+        }
+    }
+
     private static void AddSeries(Plot plot, double[] x, double?[] y, string label, Color color)
     {
         var points = x.Zip(y).Where(p => p.Second is double v && double.IsFinite(v)).Select(p => new Coordinates(p.First, p.Second!.Value)).ToArray();
@@ -163,10 +188,15 @@ public static class Charts
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        StaleTempFiles.Remove(full);
+        var temp = StaleTempFiles.NewTempPath(full);
         try
         {
-            File.WriteAllBytes(temp, bytes);
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                file.Write(bytes);
+            }
+
             File.Move(temp, full, overwrite: true);
         }
         finally

@@ -59,7 +59,7 @@ public sealed record MetricsReport(
     public void Write(IAnsiConsole console, string title)
     {
         ArgumentNullException.ThrowIfNull(console);
-        var table = new Table().Border(TableBorder.Rounded).Title(title);
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));
         table.AddColumn(new TableColumn("Class").NoWrap());
         table.AddColumn(new TableColumn("Precision").RightAligned());
         table.AddColumn(new TableColumn("Recall").RightAligned());

@@ -13,7 +13,9 @@ namespace TransferLearning.Export;
 /// statistics, Dropout is removed. The input is float32 <c>[batch, 3, S, S]</c> with a dynamic batch dimension,
 /// preprocessed as <see cref="TransferModel.Preprocessing"/> says; the output is <c>[batch, classes]</c> logits (or
 /// probabilities with <see cref="OnnxExportOptions.IncludeSoftmax"/>). The model's metadata properties hold the class
-/// names, preprocessing and backbone as JSON/text.
+/// names, backbone, output kind, the preprocessing as JSON (<c>preprocessing</c>) and spelled out key by key
+/// (<c>preprocessing.*</c>, see <see cref="OnnxPreprocessingMetadata"/>): resize rule and sizes, crop, interpolation,
+/// channel order, scale, mean, std and the formula.
 /// </summary>
 public static class OnnxExporter
 {
@@ -32,7 +34,8 @@ public static class OnnxExporter
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        StaleTempFiles.Remove(full);
+        string temp = StaleTempFiles.NewTempPath(full);
         try
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -105,6 +108,11 @@ public static class OnnxExporter
         proto.MetadataProps.Add(new StringStringEntryProto { Key = "preprocessing", Value = JsonSerializer.Serialize(model.Preprocessing, TransferModelFile.JsonOptions) });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = "backbone", Value = model.Spec.Backbone });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = "output", Value = options.IncludeSoftmax ? "probabilities" : "logits" });
+        foreach (var (key, value) in OnnxPreprocessingMetadata.Describe(model.Preprocessing))
+        {
+            proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        }
+
         return proto.ToByteArray();
     }
 

@@ -79,6 +79,7 @@ public static class TransferModelFile
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
+        CheckSavable(model);
         metadata ??= new ModelMetadata();
         metadata.Validate();
         WriteArchive(model, stream, metadata, cancellationToken);
@@ -107,6 +108,7 @@ public static class TransferModelFile
     public static LoadedModel LoadWithManifest(string path, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        RejectFolder(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
@@ -126,7 +128,8 @@ public static class TransferModelFile
     {
         ArgumentNullException.ThrowIfNull(stream);
         var (manifest, weights) = ReadAndVerify(stream, readWeights: true);
-        var model = Rebuild(manifest, weights!);
+        ModelFileLimits.Check(manifest.Spec, weights!.LongLength);
+        var model = Rebuild(manifest, weights);
         if (device is not null && device.type != DeviceType.CPU)
         {
             model.to(device);
@@ -141,6 +144,7 @@ public static class TransferModelFile
     public static ModelManifest ReadManifest(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        RejectFolder(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
@@ -157,12 +161,14 @@ public static class TransferModelFile
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        CheckSavable(model);
         metadata ??= new ModelMetadata();
         metadata.Validate();
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        StaleTempFiles.Remove(full);
+        string temp = StaleTempFiles.NewTempPath(full);
         try
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -191,6 +197,27 @@ public static class TransferModelFile
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>Never writes a file that <see cref="Load(string, Device?)"/> would refuse (see <see cref="ModelFileLimits"/>).</summary>
+    private static void CheckSavable(TransferModel model)
+    {
+        try
+        {
+            ModelFileLimits.Check(model.Spec);
+        }
+        catch (ModelFileException e)
+        {
+            throw new ArgumentException($"This model cannot be saved: {e.Message}", nameof(model), e);
+        }
+    }
+
+    private static void RejectFolder(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ModelFileException($"'{path}' is a folder, not a model file: give the .tlm file written by TransferModelFile.Save or 'tl train'.") { FilePath = path };
         }
     }
 
@@ -258,6 +285,11 @@ public static class TransferModelFile
         try
         {
             long? available = stream.CanSeek ? stream.Length - stream.Position : null;
+            if (available == 0)
+            {
+                throw new ModelFileException("The model file is empty (0 bytes): it was never completely written, or it was truncated.");
+            }
+
             using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
             var names = archive.Entries.Select(e => e.FullName).ToArray();
             if (names.Length != 3 || !names.Contains(ManifestEntry) || !names.Contains(WeightsEntry) || !names.Contains(ChecksumEntry))
@@ -393,6 +425,7 @@ public static class TransferModelFile
             throw new ModelFileException("The manifest lacks metadata or trainable blocks.");
         }
 
+        ModelFileLimits.Check(spec);
         try
         {
             manifest.Metadata.Validate();

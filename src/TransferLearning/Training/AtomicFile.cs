@@ -8,7 +8,8 @@ internal static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        Persistence.StaleTempFiles.Remove(full);
+        string tmp = Persistence.StaleTempFiles.NewTempPath(full);
         try
         {
             writeTemp(tmp);

@@ -69,7 +69,8 @@ internal sealed class FeatureCache : IDisposable
         if (disk)
         {
             Directory.CreateDirectory(options.ResolvedDirectory);
-            tmp = Path.Combine(options.ResolvedDirectory, $".{key}.{Guid.NewGuid():N}.tmp");
+            Persistence.StaleTempFiles.Remove(path!);
+            tmp = Persistence.StaleTempFiles.NewTempPath(path!);
             stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
             stream.SetLength(HeaderBytes + ((long)n * f * sizeof(float)) + (2L * n * sizeof(long)));
         }

@@ -31,6 +31,26 @@ public sealed partial class KerasH5Weights : WeightsFile
     /// <exception cref="InvalidDataException">The file is not in a Keras layout.</exception>
     public IReadOnlyList<(string Layer, IReadOnlyList<(ulong[] Shape, float[] Values)> Weights)> ReadLayers()
     {
+        string name = System.IO.Path.GetFileName(Path);
+        long length = new FileInfo(Path).Length;
+        if (length == 0)
+        {
+            throw new InvalidDataException($"'{name}' is empty (0 bytes), not a Keras HDF5 weights file.");
+        }
+
+        try
+        {
+            return ReadLayersUnchecked();
+        }
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException and not OperationCanceledException)
+        {
+            // PureHDF's own words ("The file is not a valid HDF 5 file", "The file is too small") do not name the file.
+            throw new InvalidDataException($"'{name}' ({length:N0} bytes) could not be read as Keras HDF5 weights: {e.Message.TrimEnd('.')}. It may be damaged, truncated or of another format.", e);
+        }
+    }
+
+    private IReadOnlyList<(string Layer, IReadOnlyList<(ulong[] Shape, float[] Values)> Weights)> ReadLayersUnchecked()
+    {
         using var file = H5File.OpenRead(Path);
         var layers = new List<(string, IReadOnlyList<(ulong[], float[])>)>();
         if (file.LinkExists("layers") && !file.AttributeExists("layer_names"))

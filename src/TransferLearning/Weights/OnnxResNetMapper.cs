@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Google.Protobuf;
 using Onnx;
 using static TorchSharp.torch;
 
@@ -24,13 +25,34 @@ internal static class OnnxResNetMapper
     public static Dictionary<string, Tensor> Map(string path, IReadOnlyList<string> blocks, CancellationToken cancellationToken)
     {
         ModelProto model;
-        using (var stream = File.OpenRead(path))
+        string name = Path.GetFileName(path);
+        try
         {
+            using var stream = File.OpenRead(path);
             model = ModelProto.Parser.ParseFrom(stream);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException(DescribeParseFailure(name, new FileInfo(path).Length, e), e);
+        }
+
+        if (model.Graph is null || (model.Graph.Node.Count == 0 && model.Graph.Initializer.Count == 0))
+        {
+            throw new InvalidDataException($"'{name}' is not an ONNX model: it holds no graph (no nodes and no weights).");
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        return Map(model.Graph, blocks, Path.GetFileName(path), cancellationToken);
+        return Map(model.Graph, blocks, name, cancellationToken);
+    }
+
+    /// <summary>One line saying whether an ONNX file that does not parse looks truncated or is not ONNX at all.</summary>
+    internal static string DescribeParseFailure(string fileName, long length, InvalidProtocolBufferException e)
+    {
+        bool truncated = e.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase)
+                         || e.Message.Contains("ended unexpectedly", StringComparison.OrdinalIgnoreCase);
+        return truncated
+            ? $"'{fileName}' is a truncated or incomplete ONNX file: it ends ({length:N0} bytes) in the middle of a record. Copy or download it again."
+            : $"'{fileName}' is not an ONNX model (or is damaged): its {length:N0} bytes are not a valid ONNX protobuf message ({e.Message.TrimEnd('.')}).";
     }
 
     /// <summary>Maps a parsed graph.</summary>

@@ -33,6 +33,11 @@ public sealed partial class OnnxResNetWeights : IWeightsSource
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(Path))
+        {
+            throw new ArgumentException($"ONNX weights file '{Path}' is a folder, not a file.", nameof(path));
+        }
+
         if (!File.Exists(Path))
         {
             throw new FileNotFoundException($"ONNX weights file '{Path}' does not exist.", Path);
@@ -119,7 +124,7 @@ public sealed partial class OnnxResNetWeights : IWeightsSource
             .ToArray();
         if (blocks.Length == 0)
         {
-            throw new ArgumentException($"Backbone '{backbone.Info.Name}' is not a ResNet; {FileName} only loads into 'resnet18_cntk'.", nameof(backbone));
+            throw new ArgumentException($"Backbone '{backbone.Info.Name}' is not a ResNet; ONNX ResNet weights ('{System.IO.Path.GetFileName(Path)}') only load into 'resnet18_cntk'.", nameof(backbone));
         }
 
         var tensors = OnnxResNetMapper.Map(Path, blocks, cancellationToken);

@@ -13,6 +13,8 @@ namespace TransferLearning.Weights;
 /// </summary>
 public sealed class PyTorchWeights : WeightsFile
 {
+    private const ulong SafeTensorsMaxHeaderBytes = 100_000_000;
+
     /// <summary>Creates a source for a file.</summary>
     /// <param name="path">The <c>.pth</c>, <c>.pt</c> or <c>.safetensors</c> file.</param>
     /// <param name="format"><see cref="WeightsFormat.PyTorch"/> or <see cref="WeightsFormat.SafeTensors"/>; default: from the extension (<c>.safetensors</c>) or else PyTorch.</param>
@@ -43,6 +45,7 @@ public sealed class PyTorchWeights : WeightsFile
     /// <exception cref="InvalidDataException">The file cannot be read as a state dict.</exception>
     public Dictionary<string, Tensor> ReadStateDict()
     {
+        CheckHeader();
         try
         {
             if (Format == WeightsFormat.SafeTensors)
@@ -74,8 +77,92 @@ public sealed class PyTorchWeights : WeightsFile
         }
         catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
         {
-            throw new InvalidDataException($"'{System.IO.Path.GetFileName(Path)}' could not be read as a {Format} state dict: {e.Message}", e);
+            throw new InvalidDataException($"'{System.IO.Path.GetFileName(Path)}' could not be read as a {Format} state dict: {NativeErrorText.Clean(e.Message)}", e);
         }
+    }
+
+    /// <summary>A zip archive written by torch.save holds <c>&lt;name&gt;/data.pkl</c>; any other zip is named as such.</summary>
+    private void CheckTorchZip(string name)
+    {
+        string[] entries;
+        try
+        {
+            using var archive = System.IO.Compression.ZipFile.OpenRead(Path);
+            entries = archive.Entries.Select(e => e.FullName).ToArray();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"'{name}' starts like a zip archive (a PyTorch file) but is damaged or truncated: {e.Message.TrimEnd('.')}.", e);
+        }
+
+        if (!entries.Any(e => e == "data.pkl" || e.EndsWith("/data.pkl", StringComparison.Ordinal)))
+        {
+            throw new InvalidDataException(
+                $"'{name}' is a zip archive but not a PyTorch state dict: torch.save writes a 'data.pkl' entry, this archive holds {string.Join(", ", entries.Take(5).Select(e => $"'{e}'"))}{(entries.Length > 5 ? ", ..." : "")}.");
+        }
+    }
+
+    /// <summary>
+    /// Looks at the first bytes before any parser does, so a file that is not of the expected format at all gets a
+    /// message that says so (instead of the parser's complaint about an "old PyTorch format" or a header length).
+    /// </summary>
+    private void CheckHeader()
+    {
+        string name = System.IO.Path.GetFileName(Path);
+        long length = new FileInfo(Path).Length;
+        Span<byte> head = stackalloc byte[16];
+        int read;
+        using (var stream = File.OpenRead(Path))
+        {
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        head = head[..read];
+        if (Format == WeightsFormat.SafeTensors)
+        {
+            // safetensors: an 8-byte little-endian header length, then that many bytes of JSON starting with '{'.
+            if (read < 10)
+            {
+                throw new InvalidDataException($"'{name}' is not a safetensors file: it has only {length} bytes (a safetensors file starts with an 8-byte header length and a JSON header).");
+            }
+
+            ulong headerLength = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(head);
+            if (headerLength < 2 || headerLength > (ulong)(length - 8) || headerLength > SafeTensorsMaxHeaderBytes)
+            {
+                throw new InvalidDataException(
+                    $"'{name}' is not a safetensors file (or is truncated): its first 8 bytes give a header of {headerLength:N0} bytes, but the file holds {length:N0} bytes.");
+            }
+
+            if (head[8] != (byte)'{')
+            {
+                throw new InvalidDataException($"'{name}' is not a safetensors file: its header does not start with a JSON object.");
+            }
+
+            return;
+        }
+
+        if (length == 0)
+        {
+            throw new InvalidDataException($"'{name}' is empty (0 bytes), not a PyTorch state dict.");
+        }
+
+        bool zip = read >= 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4;
+        if (zip)
+        {
+            CheckTorchZip(name);
+            return;
+        }
+
+        // Legacy torch.save (before PyTorch 1.6): a pickle (protocol 2 or later) whose first object is the magic number.
+        bool pickle = read >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5;
+        if (pickle)
+        {
+            throw new InvalidDataException(
+                $"'{name}' is a legacy (pre-1.6, non-zip) PyTorch file, which is not supported: re-save it with torch.save(torch.load(path), new_path) in a recent PyTorch.");
+        }
+
+        throw new InvalidDataException(
+            $"'{name}' is not a PyTorch state dict: a .pth/.pt file written by torch.save is a zip archive (it starts with 'PK'), but this file starts with bytes {Convert.ToHexString(head[..Math.Min(read, 8)])} ({length:N0} bytes in all). It may be damaged or of another format.");
     }
 
     /// <inheritdoc/>
@@ -120,7 +207,8 @@ public sealed class PyTorchWeights : WeightsFile
         }
 
         string full = System.IO.Path.GetFullPath(path);
-        string temp = full + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        Persistence.StaleTempFiles.Remove(full);
+        string temp = Persistence.StaleTempFiles.NewTempPath(full);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))

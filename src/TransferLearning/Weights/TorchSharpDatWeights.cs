@@ -28,17 +28,19 @@ public sealed class TorchSharpDatWeights : WeightsFile
     {
         ArgumentNullException.ThrowIfNull(backbone);
         cancellationToken.ThrowIfCancellationRequested();
+        TorchSharpDatFormat.Validate(Path);
         using var scratch = BackboneModule.Create(backbone.Info);
         var loaded = new Dictionary<string, bool>(StringComparer.Ordinal);
         try
         {
             scratch.load(Path, strict: false, loadedParameters: loaded);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotImplementedException or FormatException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or NotImplementedException or FormatException
+                                       or System.Runtime.InteropServices.ExternalException)
         {
             // TorchSharp reports a shape mismatch as an ArgumentException naming the key, and some foreign files as
             // NotImplementedException; every such failure becomes one clear InvalidDataException.
-            throw new InvalidDataException($"'{System.IO.Path.GetFileName(Path)}' could not be read into backbone '{backbone.Info.Name}': {e.Message}", e);
+            throw new InvalidDataException($"'{System.IO.Path.GetFileName(Path)}' could not be read into backbone '{backbone.Info.Name}': {NativeErrorText.Clean(e.Message)}", e);
         }
 
         var present = scratch.state_dict()

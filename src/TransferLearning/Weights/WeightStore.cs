@@ -76,7 +76,15 @@ public sealed class WeightStore
             throw NotFound(info, path, null);
         }
 
-        return await DownloadAsync(info, progress, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await DownloadAsync(info, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WeightsDownloadException e)
+        {
+            // Offline, a refused connection, a proxy or a bad server: the same way out as for a file that is not cached.
+            throw new WeightsDownloadException($"{e.Message.TrimEnd()} {OfflineGuidance(info, path)}", e.Url, e.InnerException);
+        }
     }
 
     /// <summary>Synchronous <see cref="ResolveAsync"/>.</summary>
@@ -233,16 +241,22 @@ public sealed class WeightStore
     /// <param name="inner">The download failure, if any.</param>
     internal WeightsNotFoundException NotFound(PretrainedWeightsInfo info, string path, Exception? inner)
     {
-        string origin = info.Url is not null ? $"download it from {info.Url}" : "it is not downloadable";
         string from = string.IsNullOrEmpty(info.Origin) ? "" : $" ({info.Origin})";
         string why = info.Url is null ? "it has no download address" : "downloads are disabled (WeightStoreOptions.AllowDownload = false)";
         return new WeightsNotFoundException(
-            $"Weights '{info.FileName}'{from} are not in the cache and {why}. To use them offline, {origin}" +
-            (info.Sha256 is null ? "" : $" (SHA-256 starts with {info.Sha256})") +
-            $" and put the file at '{path}' or call WeightStore.Import (cache folder: set {WeightStoreOptions.CacheFolderVariable} or WeightStoreOptions.CacheFolder to change it).",
+            $"Weights '{info.FileName}'{from} are not in the cache and {why}. {OfflineGuidance(info, path)}",
             info.FileName,
             new[] { path },
             inner);
+    }
+
+    /// <summary>How to get a file into the cache by hand: where it comes from, where it goes, how to move the cache.</summary>
+    private static string OfflineGuidance(PretrainedWeightsInfo info, string path)
+    {
+        string origin = info.Url is not null ? $"download '{info.FileName}' from {info.Url}" : $"get '{info.FileName}' (it is not downloadable)";
+        return $"To use them offline, {origin}" +
+               (info.Sha256 is null ? "" : $" (SHA-256 starts with {info.Sha256})") +
+               $" and put the file at '{path}' or call WeightStore.Import (cache folder: set {WeightStoreOptions.CacheFolderVariable} or WeightStoreOptions.CacheFolder to change it).";
     }
 
     private static void TryDelete(string path)

@@ -43,6 +43,11 @@ public static class Weights
     public static IWeightsSource FromFile(string path, WeightsFormat? format = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"Weights file '{Path.GetFullPath(path)}' is a folder, not a file: give the weights file itself (.pth, .safetensors, .h5, .onnx, .dat).", nameof(path));
+        }
+
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"Weights file '{Path.GetFullPath(path)}' does not exist.", path);

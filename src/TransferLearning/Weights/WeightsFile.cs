@@ -17,6 +17,11 @@ public abstract class WeightsFile : IWeightsSource
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(Path))
+        {
+            throw new ArgumentException($"Weights file '{Path}' is a folder, not a file: give the weights file itself (.pth, .safetensors, .h5, .onnx, .dat).", nameof(path));
+        }
+
         if (!File.Exists(Path))
         {
             throw new FileNotFoundException($"Weights file '{Path}' does not exist.", Path);
