@@ -74,10 +74,7 @@ public static class KerasApplications
             $"Keras Applications MobileNet v1, alpha {alpha.ToString(CultureInfo.InvariantCulture)}: Keras layer names, 'same'/ZeroPadding2D((0,1),(0,1)) stride-2 padding, BatchNorm eps 1e-3, ReLU6; preprocessing 'tf' ([-1, 1]).",
             ImagePreprocessing.Tf,
             published
-                ? new[] { 224, 192, 160, 128 }.Select(rows => KerasWeights(
-                    rows == 224 ? "imagenet" : $"imagenet-{rows}",
-                    $"mobilenet_{alphaText}_{rows}_tf_no_top.h5",
-                    "mobilenet/")).ToArray()
+                ? new[] { KerasWeights("imagenet", $"mobilenet_{alphaText}_224_tf_no_top.h5", "mobilenet/") }
                 : Array.Empty<PretrainedWeightsInfo>(),
             new[] { new KerasLayer { Name = "conv_preds", Kind = KerasLayerKind.Conv2D } });
     }
@@ -148,10 +145,7 @@ public static class KerasApplications
             $"Keras Applications MobileNetV2, alpha {alpha.ToString(CultureInfo.InvariantCulture)}: Keras layer names, 'same'/correct_pad stride-2 padding, BatchNorm eps 1e-3, ReLU6; preprocessing 'tf' ([-1, 1]).",
             ImagePreprocessing.Tf,
             published
-                ? new[] { 224, 192, 160, 128, 96 }.Select(rows => KerasWeights(
-                    rows == 224 ? "imagenet" : $"imagenet-{rows}",
-                    $"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alphaText}_{rows}_no_top.h5",
-                    "mobilenet_v2/")).ToArray()
+                ? new[] { KerasWeights("imagenet", $"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alphaText}_224_no_top.h5", "mobilenet_v2/") }
                 : Array.Empty<PretrainedWeightsInfo>(),
             new[] { new KerasLayer { Name = "predictions", Kind = KerasLayerKind.Dense } });
     }
