@@ -12,10 +12,12 @@ namespace TransferLearning.Backbones;
 /// </summary>
 public static class BackboneCatalog
 {
-    private static readonly Dictionary<string, BackboneInfo> Entries = Build().ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
+    private static readonly BackboneInfo[] Ordered = Build().ToArray();
+
+    private static readonly Dictionary<string, BackboneInfo> Entries = Ordered.ToDictionary(e => e.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Every entry, in a stable order.</summary>
-    public static IReadOnlyList<BackboneInfo> All { get; } = Build().Select(e => Entries[e.Name]).ToArray();
+    public static IReadOnlyList<BackboneInfo> All { get; } = Ordered;
 
     /// <summary>VGG16 with Keras-style block names block1..block5.</summary>
     public static BackboneInfo Vgg16 => Entries["vgg16"];
@@ -40,6 +42,15 @@ public static class BackboneCatalog
 
     /// <summary>ResNet50 (torchvision layout, bottleneck stages [3,4,6,3]).</summary>
     public static BackboneInfo ResNet50 => Entries["resnet50"];
+
+    /// <summary>Keras Applications' MobileNet (v1, alpha 1.0) with Keras layer names, padding and preprocessing.</summary>
+    public static BackboneInfo KerasMobileNet => Entries["keras_mobilenet"];
+
+    /// <summary>Keras Applications' MobileNetV2 (alpha 1.0) with Keras layer names, padding and preprocessing.</summary>
+    public static BackboneInfo KerasMobileNetV2 => Entries["keras_mobilenet_v2"];
+
+    /// <summary>Keras Applications' ResNet50 (v1) with Keras layer names and caffe preprocessing.</summary>
+    public static BackboneInfo KerasResNet50 => Entries["keras_resnet50"];
 
     /// <summary>
     /// The ImageNet ResNet18 shipped in NuGet <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> (CNTK export): stages
@@ -122,6 +133,8 @@ public static class BackboneCatalog
                 },
             },
             ClassifierKeyPrefixes = new[] { "classifier." },
+            KerasLayers = KerasApplications.Vgg16Layers,
+            KerasTopLayers = KerasApplications.Vgg16TopLayers,
         };
         yield return new BackboneInfo
         {
@@ -241,6 +254,17 @@ public static class BackboneCatalog
             Pretrained = new[] { TorchVisionWeights("resnet50-0676ba61.pth") },
             ClassifierKeyPrefixes = new[] { "fc." },
         };
+        foreach (double alpha in KerasApplications.MobileNetAlphas)
+        {
+            yield return KerasApplications.MobileNet(alpha);
+        }
+
+        foreach (double alpha in KerasApplications.MobileNetV2Alphas)
+        {
+            yield return KerasApplications.MobileNetV2(alpha);
+        }
+
+        yield return KerasApplications.ResNet50();
         yield return new BackboneInfo
         {
             Name = "resnet18_cntk",

@@ -53,6 +53,16 @@ public sealed record BackboneInfo
     /// <summary>Key prefixes of the old classifier in full-model weight files (for example "fc.", "classifier."), skipped when loading.</summary>
     public IReadOnlyList<string> ClassifierKeyPrefixes { get; init; } = Array.Empty<string>();
 
+    /// <summary>
+    /// The Keras layers with weights, in Keras' <c>model.layers</c> order, each with the state-dict prefix of its module
+    /// (<see cref="KerasApplications"/>); <see langword="null"/> when the backbone has no Keras counterpart. Keras
+    /// <c>.h5</c> files are mapped with it, by layer name (Keras 2 files) or by class and position (Keras 3 files).
+    /// </summary>
+    public IReadOnlyList<KerasLayer>? KerasLayers { get; init; }
+
+    /// <summary>Layers of the Keras model's old classifier (<c>include_top=True</c> files), skipped when loading.</summary>
+    public IReadOnlyList<KerasLayer> KerasTopLayers { get; init; } = Array.Empty<KerasLayer>();
+
     /// <summary>Returns the block with the given name.</summary>
     /// <param name="name">Block name (case-insensitive).</param>
     /// <exception cref="ArgumentException">No block has that name; the message lists the valid names.</exception>

@@ -56,6 +56,10 @@ internal sealed class OnnxGraphWriter
                 }
 
                 return input;
+            case KerasResidualBlock block:
+                return EmitKerasResidualBlock(block, input, path);
+            case KerasPadding2d padding:
+                return EmitKerasPadding(padding, input, path);
             case ResNetBasicBlock block:
                 return EmitResNetBlock(block, input, path, bottleneck: false);
             case ResNetBottleneck block:
@@ -110,7 +114,7 @@ internal sealed class OnnxGraphWriter
             MobileNetV3Block => EmitInvertedResidual(module, "block", input, path),
             SqueezeExcitation => EmitSqueezeExcitation(module, input, path),
             _ => throw new NotSupportedException(
-                $"ONNX export does not support module type '{typeName}' (at '{(path.Length == 0 ? "<root>" : path)}'). Supported: Conv2d, BatchNorm1d/2d, Linear, ReLU, ReLU6, Hardswish, Hardsigmoid, SiLU, GELU, Tanh, Sigmoid, LeakyReLU, Dropout, MaxPool2d, AdaptiveAvgPool2d(1), Sequential, ResNet blocks, MobileNetV2/V3 blocks, SqueezeExcitation, GlobalPooling."),
+                $"ONNX export does not support module type '{typeName}' (at '{(path.Length == 0 ? "<root>" : path)}'). Supported: Conv2d, BatchNorm1d/2d, Linear, ReLU, ReLU6, Hardswish, Hardsigmoid, SiLU, GELU, Tanh, Sigmoid, LeakyReLU, Dropout, MaxPool2d, AdaptiveAvgPool2d(1), Sequential, ResNet blocks, MobileNetV2/V3 blocks, Keras padding and residual blocks, SqueezeExcitation, GlobalPooling."),
         };
     }
 
@@ -195,6 +199,65 @@ internal sealed class OnnxGraphWriter
             IntsAttr("pads", new[] { padding[0], padding[1], padding[0], padding[1] }),
             IntsAttr("dilations", conv.dilation),
             IntAttr("group", conv.groups));
+    }
+
+    private string Int64Constant(string name, params long[] values)
+    {
+        string unique = Unique(name);
+        var proto = new TensorProto { Name = unique, DataType = (int)TensorProto.Types.DataType.Int64 };
+        proto.Int64Data.AddRange(values);
+        proto.Dims.Add(values.Length);
+        Graph.Initializer.Add(proto);
+        return unique;
+    }
+
+    private string EmitKerasPadding(KerasPadding2d padding, string input, string path)
+    {
+        if (!padding.IsSame)
+        {
+            if (padding.Top + padding.Bottom + padding.Left + padding.Right == 0)
+            {
+                return input;
+            }
+
+            return Node("Pad", path, input, Int64Constant(Join(path, "pads"), 0, 0, padding.Top, padding.Left, 0, 0, padding.Bottom, padding.Right));
+        }
+
+        // TensorFlow "same": total = max((ceil(n / s) - 1) * s + k - n, 0) per spatial axis, the extra pixel after.
+        string hw = Node("Slice", Join(path, "hw"), Node("Shape", Join(path, "shape"), input),
+            Int64Constant(Join(path, "start"), 2), Int64Constant(Join(path, "end"), 4));
+        string stride = Int64Constant(Join(path, "stride"), padding.Stride);
+        string output = Node("Div", Join(path, "out"), Node("Add", Join(path, "n_plus"), hw, Int64Constant(Join(path, "s_minus_1"), padding.Stride - 1)), stride);
+        string span = Node("Add", Join(path, "span"), Node("Mul", Join(path, "steps"), Node("Sub", Join(path, "out_minus_1"), output, Int64Constant(Join(path, "one"), 1)), stride),
+            Int64Constant(Join(path, "kernel"), padding.Kernel));
+        string total = Node("Max", Join(path, "total"), Node("Sub", Join(path, "excess"), span, hw), Int64Constant(Join(path, "zero"), 0));
+        string before = Node("Div", Join(path, "before"), total, Int64Constant(Join(path, "two"), 2));
+        string after = Node("Sub", Join(path, "after"), total, before);
+        string zeros = Int64Constant(Join(path, "zeros"), 0, 0);
+        string pads = Node("Concat", Join(path, "pads"), new[] { zeros, before, zeros, after }, IntAttr("axis", 0));
+        return Node("Pad", path, input, pads);
+    }
+
+    private string EmitKerasResidualBlock(KerasResidualBlock block, string input, string path)
+    {
+        string x = input;
+        foreach (var (name, module) in block.MainPath)
+        {
+            x = Emit(module, x, Join(path, name));
+        }
+
+        if (block.HasAdd)
+        {
+            string s = input;
+            foreach (var (name, module) in block.ShortcutPath)
+            {
+                s = Emit(module, s, Join(path, name));
+            }
+
+            x = Node("Add", Join(path, "add"), x, s);
+        }
+
+        return block.Output is { } output ? Emit(output.Module, x, Join(path, output.Name)) : x;
     }
 
     private string EmitBatchNorm1d(BatchNorm1d bn, string input, string path)

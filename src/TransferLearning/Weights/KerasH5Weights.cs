@@ -6,7 +6,10 @@ using static TorchSharp.torch;
 namespace TransferLearning.Weights;
 
 /// <summary>
-/// Keras HDF5 weights (<c>.h5</c>) read with PureHDF, for backbones made of plain convolutions (VGG16): Keras 2
+/// Keras HDF5 weights (<c>.h5</c>) read with PureHDF. Backbones with a Keras layer list
+/// (<see cref="BackboneInfo.KerasLayers"/>: <c>vgg16</c>, <c>keras_mobilenet*</c>, <c>keras_mobilenet_v2*</c>,
+/// <c>keras_resnet50</c>) are mapped layer by layer by <see cref="KerasLayerMapper"/>, every layer and shape checked.
+/// Other backbones made of plain convolutions are mapped by convolution order. Layouts: Keras 2
 /// weights-only files (root attribute <c>layer_names</c>, groups <c>&lt;layer&gt;/&lt;layer&gt;/kernel:0</c> and
 /// <c>bias:0</c>, each layer's <c>weight_names</c> attribute), Keras 2 full-model files (the same under
 /// <c>model_weights/</c>) and Keras 3 files (<c>layers/&lt;name&gt;/vars/0</c> kernel, <c>vars/1</c> bias). The i-th
@@ -29,7 +32,15 @@ public sealed partial class KerasH5Weights : WeightsFile
 
     /// <summary>The layers with weights, in model order, each with its arrays (shape, values) in Keras order (kernel, bias).</summary>
     /// <exception cref="InvalidDataException">The file is not in a Keras layout.</exception>
-    public IReadOnlyList<(string Layer, IReadOnlyList<(ulong[] Shape, float[] Values)> Weights)> ReadLayers()
+    public IReadOnlyList<(string Layer, IReadOnlyList<(ulong[] Shape, float[] Values)> Weights)> ReadLayers() =>
+        ReadNamedLayers().Layers.Select(l => (l.Layer, (IReadOnlyList<(ulong[], float[])>)l.Weights.Select(w => (w.Shape, w.Values)).ToArray())).ToArray();
+
+    /// <summary>
+    /// The layers with weights and each array's name: the last part of the Keras 2 weight name without <c>:0</c>
+    /// (<c>kernel</c>, <c>depthwise_kernel</c>, <c>gamma</c>, <c>moving_variance</c>) or, in Keras 3 files, the
+    /// variable's index (<c>0</c>, <c>1</c>, ...). <c>Keras3</c> is true for Keras 3 <c>layers/&lt;name&gt;/vars</c> files.
+    /// </summary>
+    private (bool Keras3, List<(string Layer, (string Name, ulong[] Shape, float[] Values)[] Weights)> Layers) ReadNamedLayers()
     {
         string name = System.IO.Path.GetFileName(Path);
         long length = new FileInfo(Path).Length;
@@ -52,7 +63,7 @@ public sealed partial class KerasH5Weights : WeightsFile
     private IReadOnlyList<(string Layer, IReadOnlyList<(ulong[] Shape, float[] Values)> Weights)> ReadLayersUnchecked()
     {
         using var file = H5File.OpenRead(Path);
-        var layers = new List<(string, IReadOnlyList<(ulong[], float[])>)>();
+        var layers = new List<(string, (string, ulong[], float[])[])>();
         if (file.LinkExists("layers") && !file.AttributeExists("layer_names"))
         {
             // Keras 3: layers/<name>/vars/<i>.
@@ -68,14 +79,14 @@ public sealed partial class KerasH5Weights : WeightsFile
 
                 var vars = group.Group("vars");
                 var arrays = vars.Children().Select(c => c.Name).OrderBy(n => n, NaturalComparer.Instance)
-                    .Select(n => ReadFloats(vars.Dataset(n), name + "/vars/" + n)).ToArray();
+                    .Select(n => Named(n, ReadFloats(vars.Dataset(n), name + "/vars/" + n))).ToArray();
                 if (arrays.Length > 0)
                 {
                     layers.Add((name, arrays));
                 }
             }
 
-            return layers;
+            return (true, layers);
         }
 
         IH5Group weights = file.LinkExists("model_weights") ? file.Group("model_weights") : file;
@@ -93,10 +104,20 @@ public sealed partial class KerasH5Weights : WeightsFile
                 continue;
             }
 
-            layers.Add((layer, weightNames.Select(w => ReadFloats(group.Dataset(w), layer + "/" + w)).ToArray()));
+            layers.Add((layer, weightNames.Select(w => Named(ShortName(w), ReadFloats(group.Dataset(w), layer + "/" + w))).ToArray()));
         }
 
-        return layers;
+        return (false, layers);
+    }
+
+    private static (string, ulong[], float[]) Named(string name, (ulong[] Shape, float[] Values) array) => (name, array.Shape, array.Values);
+
+    /// <summary>"conv1/kernel:0" -> "kernel".</summary>
+    private static string ShortName(string weightName)
+    {
+        string last = weightName[(weightName.LastIndexOf('/') + 1)..];
+        int colon = last.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? last : last[..colon];
     }
 
     /// <inheritdoc/>
@@ -106,6 +127,14 @@ public sealed partial class KerasH5Weights : WeightsFile
     {
         ArgumentNullException.ThrowIfNull(backbone);
         cancellationToken.ThrowIfCancellationRequested();
+        if (backbone.Info.KerasLayers is { } kerasLayers)
+        {
+            var (keras3, named) = ReadNamedLayers();
+            cancellationToken.ThrowIfCancellationRequested();
+            KerasLayerMapper.Load(backbone, kerasLayers, backbone.Info.KerasTopLayers, named, keras3, System.IO.Path.GetFileName(Path));
+            return;
+        }
+
         var layers = ReadLayers();
         cancellationToken.ThrowIfCancellationRequested();
         var target = backbone.state_dict();

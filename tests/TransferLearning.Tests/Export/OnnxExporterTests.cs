@@ -19,6 +19,9 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
         { "vgg16", "average" },
         { "vgg16_bn", "average" },
         { "mobilenet_v3_large", "fastai" },
+        { "keras_mobilenet", "average" },
+        { "keras_mobilenet_v2", "fastai" },
+        { "keras_resnet50", "average" },
     };
 
     private static HeadOptions Head(string kind) => kind switch
@@ -52,6 +55,31 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
             Assert.True(diff <= 1e-4, $"{backbone} batch {batch}: max abs difference {diff}");
             Assert.True(diff <= 1e-4 * scale, $"{backbone} batch {batch}: difference {diff} is large relative to the logits ({scale})");
         }
+    }
+
+    // Odd input sizes make Keras' asymmetric ("same" / ZeroPadding2D) stride-2 padding differ from symmetric padding.
+    [Theory]
+    [InlineData("keras_mobilenet", null, 77)]
+    [InlineData("keras_mobilenet_v2", null, 77)]
+    [InlineData("keras_mobilenet_v2", "block_12_add", 45)]
+    [InlineData("keras_resnet50", "conv4_block2_out", 45)]
+    [InlineData("keras_mobilenet", "conv_pw_6_relu", 45)]
+    public void ExportToBytes_KerasBackboneOddInput_OnnxRuntimeMatchesTorchSharp(string backbone, string? truncate, int size)
+    {
+        using var model = new TransferModelBuilder().WithWeights(TransferLearning.Weights.RandomWeights.Instance)
+            .WithBackbone(backbone)
+            .TruncateAfter(truncate)
+            .WithHead(new HeadOptions { HiddenSizes = new[] { 16 } })
+            .WithClassCount(4)
+            .WithInputSize(size)
+            .WithSeed(3)
+            .Build()
+            .WithRandomBatchNormStatistics(4);
+
+        using var session = new InferenceSession(OnnxExporter.ExportToBytes(model));
+        double diff = MaxDifference(model, session, 2, seed: 9, "logits", out double scale);
+        output.WriteLine($"{backbone} {truncate} {size}px: max |onnx - torch| = {diff:E2}, max |logit| = {scale:E2}");
+        Assert.True(diff <= 1e-4 && diff <= 1e-4 * Math.Max(scale, 1), $"max abs difference {diff} (logit scale {scale})");
     }
 
     [Fact]
