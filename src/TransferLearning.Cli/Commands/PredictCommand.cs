@@ -9,7 +9,7 @@ using TransferLearning.Prediction;
 namespace TransferLearning.Cli.Commands;
 
 /// <summary>Options of <c>tl predict</c>.</summary>
-public sealed class PredictSettings : JsonSettings
+public sealed class PredictSettings : DeviceSettings
 {
     /// <summary>Model file.</summary>
     [CommandOption("--model <MODEL>")]
@@ -57,7 +57,7 @@ public sealed class PredictCommand : Command<PredictSettings>
         }
 
         var images = settings.Images.Select(i => CliArguments.ExistingFile(i, "image")).ToArray();
-        using var predictor = Predictor.FromFile(modelPath, new PredictorOptions { TopK = settings.Top, FlipTestTimeAugmentation = settings.TestTimeAugmentation });
+        using var predictor = Predictor.FromFile(modelPath, new PredictorOptions { TopK = settings.Top, FlipTestTimeAugmentation = settings.TestTimeAugmentation }, CliArguments.Device(settings.Device));
         var k = Math.Min(settings.Top, predictor.ClassNames.Count);
 
         var results = new List<(string Path, ImagePrediction? Prediction, string? Error)>();
