@@ -53,7 +53,7 @@ mkdir -p "$work/app"
 cp "$root/eng/package-smoke/Program.cs" "$work/app/"
 # The package README's example must compile: its using line goes on top, its statements into a method never called.
 awk '/^```csharp/{f=1;next} /^```/{if(f)exit} f' "$root/src/TransferLearning/PACKAGE.md" > "$work/example.txt"
-{ grep '^using ' "$work/example.txt"; echo 'static class PackageReadmeExample { public static void Run() {'; grep -v '^using ' "$work/example.txt"; echo '} }'; } > "$work/app/PackageReadmeExample.cs"
+{ grep -E '^using [A-Za-z.]+;' "$work/example.txt"; echo 'static class PackageReadmeExample { public static void Run() {'; grep -vE '^using [A-Za-z.]+;' "$work/example.txt"; echo '} }'; } > "$work/app/PackageReadmeExample.cs"
 cat > "$work/app/SmokeApp.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup>
