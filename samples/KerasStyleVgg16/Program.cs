@@ -114,15 +114,7 @@ try
     Console.WriteLine($"Parameters: {model.ParameterCount:N0} total, {model.TrainableParameterCount:N0} trainable (base frozen)");
 
     using var trainer = new Trainer(model, new TrainerOptions { Seed = 1337 });
-    var log = new DelegateCallback
-    {
-        PhaseStart = c => Console.WriteLine($"== {c.Phase!.Name}: trainable {(c.Model.TrainableBlocks.Count == 0 ? "head only" : string.Join("+", c.Model.TrainableBlocks) + " + head")}, {c.Model.TrainableParameterCount:N0} parameters, lr {c.Phase.LearningRate}"),
-        EpochEnd = c =>
-        {
-            var e = c.LastEpoch!;
-            Console.WriteLine($"  epoch {e.PhaseEpoch,2}/{c.Phase!.Epochs}  loss {e.TrainLoss:F4}  acc {e.TrainAccuracy:P1}  val_loss {e.ValidationLoss:F4}  val_acc {e.ValidationAccuracy:P1}  ({e.Seconds:F0} s)");
-        },
-    };
+    Console.WriteLine(model.Summary()); // model.summary()
 
     // model.compile(optimizer=Adam(1e-3)); model.fit(train, epochs=E1, validation_data=validation)
     var plan = new TrainingPlan
@@ -134,7 +126,7 @@ try
             new TrainingPhase { Name = "fine-tuning", Epochs = fineTuneEpochs, Blocks = BlockSelection.From("block5"), LearningRate = LearningRates.Constant(1e-5) },
         ],
     };
-    var history = trainer.Fit(train, validation, plan, [log]);
+    var history = trainer.Fit(train, validation, plan, [new ConsoleProgress()]); // verbose=2: one line per epoch
 
     foreach (var phase in plan.Phases)
     {

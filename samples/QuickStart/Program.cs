@@ -123,15 +123,8 @@ TransferModel BuildModel(IWeightsSource weights) => new TransferModelBuilder()
 TrainingHistory Train(TransferModel m, TrainingPlan p, IBatchSource train, params TrainingCallback[] callbacks)
 {
     using var trainer = new Trainer(m, new TrainerOptions { Seed = Seed });
-    var printer = new DelegateCallback
-    {
-        EpochEnd = c =>
-        {
-            var e = c.LastEpoch!;
-            Console.WriteLine($"  {e.Phase,-18} epoch {e.PhaseEpoch,2}  loss {e.TrainLoss:F3}  train acc {e.TrainAccuracy,4:P0}  val loss {e.ValidationLoss:F3}  val acc {e.ValidationAccuracy,6:P1}  {e.Seconds,5:F1} s{(e.UsedFeatureCache ? " (cached features)" : "")}");
-        },
-    };
-    return trainer.Fit(train, validation, p, [printer, .. callbacks]);
+    // Keras' verbose=2: one line per epoch (a phase line first).
+    return trainer.Fit(train, validation, p, [new ConsoleProgress(), .. callbacks]);
 }
 
 (ClassificationMetrics Validation, ClassificationMetrics Test) Report(TransferModel m, string stage)

@@ -66,6 +66,10 @@ public static class TlApp
             config.AddCommand<ExportOnnxCommand>("export-onnx")
                 .WithDescription("Export a saved model to ONNX (dynamic batch dimension) for ONNX Runtime.")
                 .WithExample("export-onnx", "--model", "model.tlm", "--output", "model.onnx");
+            config.AddCommand<SummaryCommand>("summary")
+                .WithDescription("Print a model summary (Keras' model.summary()): blocks, output shapes, parameters, trainable or frozen, BatchNorm mode, head, totals.")
+                .WithExample("summary", "--backbone", "resnet18")
+                .WithExample("summary", "--model", "model.tlm");
             config.AddCommand<BackbonesCommand>("backbones")
                 .WithDescription("List the backbone catalogue: blocks, feature size, input size, preprocessing, weights.");
         });

@@ -2,6 +2,7 @@ using TorchSharp;
 using TransferLearning.Backbones;
 using TransferLearning.Data;
 using TransferLearning.Heads;
+using TransferLearning.Summaries;
 using static TorchSharp.torch;
 
 namespace TransferLearning;
@@ -158,6 +159,19 @@ public sealed class TransferModel : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         return head.call(backbone.call(input)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Keras' <c>model.summary()</c>: per base block the output shape at <see cref="InputSize"/>, the parameters, whether
+    /// the block trains or is frozen and how its BatchNorm layers behave; the head's layers; totals. Print it with
+    /// <c>Console.WriteLine(model.Summary())</c>. Runs one forward pass of a blank image without gradients; the model's
+    /// mode and BatchNorm statistics are left as they were.
+    /// </summary>
+    public ModelSummary Summary() => ModelSummary.Create(this);
+
+    /// <summary>A one-line description: base, input size, classes, parameters (see <see cref="Summary"/> for the table).</summary>
+    public override string ToString() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"TransferModel({Backbone.Name}{(Spec.TruncateAfter is null ? "" : " cut after " + Spec.TruncateAfter)}, input {InputSize}, {ClassCount} classes, {ParameterCount:N0} parameters, {TrainableParameterCount:N0} trainable, trainable blocks: {(IsBaseFrozen ? "none" : string.Join(", ", TrainableBlocks))})");
 
     /// <summary>Sets training or inference mode, then re-applies the BatchNorm policy of the base.</summary>
     /// <param name="on">Training mode when true.</param>

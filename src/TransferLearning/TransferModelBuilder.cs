@@ -118,7 +118,12 @@ public sealed class TransferModelBuilder
         return this;
     }
 
-    /// <summary>Sets the device the model is created on. Default: CPU.</summary>
+    /// <summary>
+    /// Sets the device the model is created on. Default: CPU. CUDA (<c>ComputeDevice.Parse("cuda:0")</c>, <c>new Device(DeviceType.CUDA, 1)</c>,
+    /// <see cref="ComputeDevice.Parse"/>) needs a CUDA build of TorchSharp (NuGet <c>TorchSharp-cuda-linux</c> or
+    /// <c>TorchSharp-cuda-windows</c>); <see cref="Build"/> checks that the device exists before loading any weights.
+    /// Trainers, evaluators and predictors move each batch to the model's device.
+    /// </summary>
     /// <param name="value">The device.</param>
     public TransferModelBuilder OnDevice(Device value)
     {
@@ -139,9 +144,15 @@ public sealed class TransferModelBuilder
     /// <returns>A new model with the base frozen, in inference mode.</returns>
     /// <exception cref="InvalidOperationException">No backbone or no classes were set.</exception>
     /// <exception cref="ArgumentException">A setting is invalid; the message says which and why.</exception>
+    /// <exception cref="DeviceUnavailableException">The device set with <see cref="OnDevice"/> is a GPU that is not available; the message names the CUDA package to reference.</exception>
     public TransferModel Build(CancellationToken cancellationToken = default)
     {
         var spec = Validate();
+        if (device is not null)
+        {
+            ComputeDevice.EnsureAvailable(device);
+        }
+
         var info = BackboneCatalog.Get(spec.Backbone);
         var source = weights ?? TransferLearning.Weights.Weights.ImageNet;
 

@@ -35,4 +35,13 @@ public sealed record TransferModelSpec
 
     /// <summary>Fingerprint of the initial weights of the base (see <see cref="Weights.IWeightsSource.Fingerprint"/>).</summary>
     public string WeightsFingerprint { get; init; } = "";
+
+    /// <summary>A one-line description: backbone, truncation, input size, classes, head, preprocessing.</summary>
+    public override string ToString()
+    {
+        string classes = ClassNames.Count <= 10 ? string.Join(", ", ClassNames) : string.Join(", ", ClassNames.Take(10)) + ", ...";
+        return string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{Backbone}{(TruncateAfter is null ? "" : " cut after " + TruncateAfter)}, input {InputSize}, {ClassNames.Count} classes [{classes}], head {Head}, preprocessing {Preprocessing}");
+    }
 }

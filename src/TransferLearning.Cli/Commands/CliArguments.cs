@@ -148,4 +148,22 @@ internal static class CliArguments
         var samples = found.Samples.Select(s => new ImageSample(s.Path, index[found.ClassNames[s.Label]]));
         return new ImageDataset(modelClasses, samples) { ListingSkips = found.ListingSkips };
     }
+
+    /// <summary>The device of <c>--device</c> (CPU when absent); a missing CUDA backend is a one-line error naming the package.</summary>
+    public static TorchSharp.torch.Device Device(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return ComputeDevice.Cpu;
+        }
+
+        try
+        {
+            return ComputeDevice.Parse(value);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException($"--device: {e.Message.Split(" (Parameter", 2)[0]}");
+        }
+    }
 }

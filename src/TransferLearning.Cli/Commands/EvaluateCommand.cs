@@ -9,7 +9,7 @@ using TransferLearning.Persistence;
 namespace TransferLearning.Cli.Commands;
 
 /// <summary>Options of <c>tl evaluate</c>.</summary>
-public sealed class EvaluateSettings : JsonSettings
+public sealed class EvaluateSettings : DeviceSettings
 {
     /// <summary>Model file written by <c>tl train</c> (or <c>TransferModelFile.Save</c>).</summary>
     [CommandOption("--model <MODEL>")]
@@ -54,7 +54,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         var data = CliArguments.ExistingDirectory(settings.Data, "--data");
         var confusion = settings.Confusion is null ? null : CliArguments.OutputFile(settings.Confusion, "--confusion");
 
-        using var model = TransferModelFile.Load(modelPath);
+        using var model = TransferModelFile.Load(modelPath, CliArguments.Device(settings.Device));
         var dataset = CliArguments.DatasetForModel(data, model.ClassNames);
         if (dataset.Count == 0)
         {

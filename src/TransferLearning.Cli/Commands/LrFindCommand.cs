@@ -117,6 +117,7 @@ public sealed class LrFindCommand : Command<LrFindSettings>
                 .WithPreprocessing(preprocessing)
                 .WithClasses(dataset.ClassNames)
                 .WithSeed(settings.Seed)
+                .OnDevice(CliArguments.Device(settings.Device))
                 .Build(cancellationToken);
         });
         using var built = model!;

@@ -10,7 +10,7 @@ using TransferLearning.Prediction;
 namespace TransferLearning.Cli.Commands;
 
 /// <summary>Options of <c>tl predict</c>.</summary>
-public sealed class PredictSettings : JsonSettings
+public sealed class PredictSettings : DeviceSettings
 {
     /// <summary>Model file.</summary>
     [CommandOption("--model <MODEL>")]
@@ -118,7 +118,7 @@ public sealed class PredictCommand : Command<PredictSettings>
             TopK = settings.Top,
             FlipTestTimeAugmentation = settings.TestTimeAugmentation,
             BatchSize = settings.BatchSize,
-        });
+        }, CliArguments.Device(settings.Device));
         DataChecks.CheckMemory(settings.BatchSize, predictor.Model.Preprocessing.InputSize, images.Count, training: false);
         var k = Math.Min(settings.Top, predictor.ClassNames.Count);
 

@@ -99,6 +99,7 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
                 .WithPreprocessing(preprocessing)
                 .WithClasses(classNames)
                 .WithSeed(settings.Seed)
+                .OnDevice(CliArguments.Device(settings.Device))
                 .Build(cancellationToken);
         });
         using var built = model!;

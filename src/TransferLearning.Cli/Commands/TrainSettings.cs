@@ -7,7 +7,7 @@ using TransferLearning.Training;
 namespace TransferLearning.Cli.Commands;
 
 /// <summary>Options of <c>tl train</c> (and, for the data and model part, <c>tl lr-find</c>).</summary>
-public class TrainSettings : JsonSettings
+public class TrainSettings : DeviceSettings
 {
     /// <summary>Training images, one subfolder per class.</summary>
     [CommandOption("--data <DIR>")]

@@ -20,4 +20,9 @@ public sealed record BackboneBlock
 
     /// <summary>Total down-sampling factor from the input image to the block's output (for example 32 for the last ResNet stage).</summary>
     public required int Stride { get; init; }
+
+    /// <summary>For example <c>layer4 [layer4]: 512 channels, stride 32</c>.</summary>
+    public override string ToString() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"{Name} [{string.Join(", ", Units)}]: {OutputChannels} channels, stride {Stride}");
 }

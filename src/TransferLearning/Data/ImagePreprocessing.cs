@@ -117,4 +117,14 @@ public sealed record ImagePreprocessing
             throw new ArgumentException("Std values and Scale must be positive.");
         }
     }
+
+    /// <summary>For example <c>torch: RGB, resize shorter side to 256 then centre-crop 224, x0.00392, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]</c>.</summary>
+    public override string ToString()
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        string resize = ResizeMode == ResizeMode.Stretch
+            ? string.Create(c, $"stretch to {InputSize}x{InputSize}")
+            : string.Create(c, $"resize shorter side to {ResizeSize} then centre-crop {InputSize}");
+        return string.Create(c, $"{Mode}: {(ChannelOrder == ChannelOrder.Bgr ? "BGR" : "RGB")}, {resize}, x{Scale:G3}, mean [{string.Join(", ", Mean.Select(m => m.ToString("G4", c)))}], std [{string.Join(", ", Std.Select(v => v.ToString("G4", c)))}]");
+    }
 }

@@ -59,4 +59,38 @@ public sealed record HeadOptions
             throw new ArgumentOutOfRangeException(nameof(Pooling), "Unknown pooling, activation or input normalisation value.");
         }
     }
+
+    /// <summary>For example <c>Average pooling -> Linear(256) -> ReLU -> Dropout(0.2) -> Linear(classes)</c>.</summary>
+    public override string ToString()
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var parts = new List<string> { $"{Pooling} pooling" };
+        if (InputNormalization != InputNormalization.None)
+        {
+            parts.Add(InputNormalization == InputNormalization.BatchNorm ? "BatchNorm1d" : "BatchNorm1d (auto: when truncated)");
+        }
+
+        foreach (int hidden in HiddenSizes)
+        {
+            parts.Add(string.Create(c, $"Linear({hidden})"));
+            if (BatchNorm)
+            {
+                parts.Add("BatchNorm1d");
+            }
+
+            parts.Add(Activation.ToString());
+            if (Dropout > 0)
+            {
+                parts.Add(string.Create(c, $"Dropout({Dropout:G3})"));
+            }
+        }
+
+        if (HiddenSizes.Count == 0 && Dropout > 0)
+        {
+            parts.Add(string.Create(c, $"Dropout({Dropout:G3})"));
+        }
+
+        parts.Add("Linear(classes)");
+        return string.Join(" -> ", parts);
+    }
 }

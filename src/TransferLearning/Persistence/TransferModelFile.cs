@@ -124,9 +124,15 @@ public static class TransferModelFile
     /// <param name="stream">A readable stream.</param>
     /// <param name="device">Device to move the model to. Default: CPU.</param>
     /// <exception cref="ModelFileException">The content is not a valid model file.</exception>
+    /// <exception cref="DeviceUnavailableException">A CUDA device was asked for but is not available.</exception>
     public static LoadedModel LoadWithManifest(Stream stream, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        if (device is not null)
+        {
+            ComputeDevice.EnsureAvailable(device); // before reading: a missing CUDA backend is reported as such
+        }
+
         var (manifest, weights) = ReadAndVerify(stream, readWeights: true);
         ModelFileLimits.Check(manifest.Spec, weights!.LongLength);
         var model = Rebuild(manifest, weights);

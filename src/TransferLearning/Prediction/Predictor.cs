@@ -43,9 +43,11 @@ public sealed class Predictor : IDisposable
     /// <summary>Loads a model file (see <see cref="TransferModelFile"/>) and creates a predictor that owns the model.</summary>
     /// <param name="path">The model file.</param>
     /// <param name="options">Settings.</param>
+    /// <param name="device">Device to run the model on. Default: CPU. See <see cref="ComputeDevice"/>.</param>
     /// <exception cref="ModelFileException">The file is not a valid model file.</exception>
-    public static Predictor FromFile(string path, PredictorOptions? options = null) =>
-        new(TransferModelFile.Load(path), options, ownsModel: true);
+    /// <exception cref="DeviceUnavailableException">A CUDA device was asked for but is not available.</exception>
+    public static Predictor FromFile(string path, PredictorOptions? options = null, Device? device = null) =>
+        new(TransferModelFile.Load(path, device), options, ownsModel: true);
 
     /// <summary>The model.</summary>
     public TransferModel Model { get; }
