@@ -132,13 +132,14 @@ public sealed class PredictionServer : IAsyncDisposable
                 kestrel.Listen(IPAddress.Parse(options.Host), options.Port);
             }
 
-            // Room for a multipart envelope around the largest accepted image; the image itself is checked exactly.
-            kestrel.Limits.MaxRequestBodySize = options.MaxUploadBytes + EnvelopeBytes;
+            // Bodies up to DrainLimit are read (and an oversized one discarded) so that the client gets its 400 answer
+            // instead of a connection reset; the image itself is checked exactly against MaxUploadBytes.
+            kestrel.Limits.MaxRequestBodySize = DrainLimit;
             kestrel.Limits.RequestHeadersTimeout = Min(options.Timeout, TimeSpan.FromSeconds(30));
         });
         builder.Services.Configure<FormOptions>(form =>
         {
-            form.MultipartBodyLengthLimit = options.MaxUploadBytes + EnvelopeBytes;
+            form.MultipartBodyLengthLimit = DrainLimit;
             form.ValueCountLimit = 64;
         });
         builder.Services.AddRateLimiter(limiter =>
@@ -186,6 +187,9 @@ public sealed class PredictionServer : IAsyncDisposable
     }
 
     private const long EnvelopeBytes = 64 * 1024;
+
+    /// <summary>Largest body read at all: twice the upload limit plus room for a multipart envelope; beyond it the connection is cut.</summary>
+    private long DrainLimit => (2 * options.MaxUploadBytes) + EnvelopeBytes;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
@@ -339,12 +343,14 @@ public sealed class PredictionServer : IAsyncDisposable
 
             if (request.ContentLength is { } declared && declared > limit)
             {
+                await DrainAsync(request.Body, token).ConfigureAwait(false);
                 return (null, ("too_large", TooLarge(declared)));
             }
 
             var body = await ReadBoundedAsync(request.Body, limit, token).ConfigureAwait(false);
             if (body is null)
             {
+                await DrainAsync(request.Body, token).ConfigureAwait(false);
                 return (null, ("too_large", TooLarge(null)));
             }
 
@@ -363,6 +369,15 @@ public sealed class PredictionServer : IAsyncDisposable
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException && !token.IsCancellationRequested)
         {
             return (null, ("bad_request", $"the request body could not be read: {OneLine(e.Message)}"));
+        }
+    }
+
+    /// <summary>Reads and discards the rest of a body (bounded by Kestrel's <c>MaxRequestBodySize</c>), so the answer reaches the client.</summary>
+    private static async Task DrainAsync(Stream body, CancellationToken token)
+    {
+        var buffer = new byte[81920];
+        while (await body.ReadAsync(buffer, token).ConfigureAwait(false) > 0)
+        {
         }
     }
 

@@ -116,8 +116,8 @@ public sealed class PredictionServerTests : IClassFixture<ServeTestData>
             "not-an-image" => Raw(File.ReadAllBytes(data.NotAnImage)),
             "truncated" => Raw(File.ReadAllBytes(data.Truncated)),
             "huge-png" => Raw(File.ReadAllBytes(data.HugePng)),
-            "oversized" => Raw(new byte[300 * 1024]),
-            "oversized-multipart" => new MultipartFormDataContent { { Raw(new byte[300 * 1024]), "file", "big.png" } },
+            "oversized" => Raw(new byte[450 * 1024]), // above the limit, within what the server drains so the client reads its answer
+            "oversized-multipart" => new MultipartFormDataContent { { Raw(new byte[450 * 1024]), "file", "big.png" } },
             "empty" => Raw([]),
             _ => new MultipartFormDataContent { { new StringContent("x"), "comment" } },
         };
