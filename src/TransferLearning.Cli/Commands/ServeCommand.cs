@@ -115,6 +115,7 @@ public sealed class ServeCommand : Command<ServeSettings>
     {
         var modelPath = CliArguments.ExistingFile(settings.Model, "--model");
         var options = settings.ToOptions();
+        MallocArenas.Limit(2);
         var loaded = TransferModelFile.LoadWithManifest(modelPath);
         using var predictor = new Predictor(
             loaded.Model,
