@@ -115,7 +115,6 @@ public sealed class ServeCommand : Command<ServeSettings>
     {
         var modelPath = CliArguments.ExistingFile(settings.Model, "--model");
         var options = settings.ToOptions();
-        MallocArenas.Limit(2);
         var loaded = TransferModelFile.LoadWithManifest(modelPath);
         using var predictor = new Predictor(
             loaded.Model,
