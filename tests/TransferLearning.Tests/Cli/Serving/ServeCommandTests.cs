@@ -43,6 +43,18 @@ public sealed class ServeCommandTests : IClassFixture<ServeTestData>
         using var json = JsonDocument.Parse(await predict.Content.ReadAsStringAsync());
         Assert.Equal(3, json.RootElement.GetProperty("top").GetArrayLength());
 
+        // The same answer as tl predict on the same file.
+        var predicted = CliRunner.Run("predict", "--model", data.Model, data.GoodPng, "--top", "3", "--json");
+        Assert.Equal(0, predicted.ExitCode);
+        using var predictJson = JsonDocument.Parse(predicted.StdOut);
+        var cliTop = predictJson.RootElement.GetProperty("predictions")[0].GetProperty("top").EnumerateArray().ToArray();
+        var serveTop = json.RootElement.GetProperty("top").EnumerateArray().ToArray();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(cliTop[i].GetProperty("class").GetString(), serveTop[i].GetProperty("class").GetString());
+            Assert.Equal(cliTop[i].GetProperty("probability").GetSingle(), serveTop[i].GetProperty("probability").GetSingle(), 6);
+        }
+
         cancel.Cancel();
         var code = await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(TlApp.ExitOk, code);
