@@ -16,6 +16,7 @@ IBenchmarkSuite[] suites =
     new BackboneSuite(),
     new TrainerSuite(),
     new EngineOverheadSuite(),
+    new ServeLoadSuite(),
 };
 
 var selected = args.Length == 0 ? "all" : args[0].ToLowerInvariant();

@@ -60,6 +60,9 @@ public static class TlApp
             config.AddCommand<PredictCommand>("predict")
                 .WithDescription("Classify images with a saved model and print the top classes.")
                 .WithExample("predict", "--model", "model.tlm", "cat.jpg", "dog.png", "--top", "3");
+            config.AddCommand<ServeCommand>("serve")
+                .WithDescription("Serve a saved model over HTTP: POST /predict, GET /model, GET /health and a drop-an-image page at /.")
+                .WithExample("serve", "--model", "model.tlm", "--port", "5080");
             config.AddCommand<LrFindCommand>("lr-find")
                 .WithDescription("Sweep the learning rate exponentially and suggest one (fastai's LR finder), for the head or the top blocks.")
                 .WithExample("lr-find", "--data", "photos", "--backbone", "resnet18_cntk", "--weights", "imagenet", "--plot", "lr.png");
