@@ -52,6 +52,12 @@ public static class TlApp
             config.AddCommand<ExportOnnxCommand>("export-onnx")
                 .WithDescription("Export a saved model to ONNX (dynamic batch dimension) for ONNX Runtime.")
                 .WithExample("export-onnx", "--model", "model.tlm", "--output", "model.onnx");
+            config.AddCommand<ReportCommand>("report")
+                .WithDescription("Write a self-contained HTML report of a saved model on a labelled folder: metrics, confusion, top losses with thumbnails.")
+                .WithExample("report", "--model", "model.tlm", "--data", "photos/test");
+            config.AddCommand<CleanCommand>("clean")
+                .WithDescription("Find likely label errors, near-duplicates and train/validation leaks from the frozen base's features; HTML, CSV, JSON.")
+                .WithExample("clean", "--data", "photos", "--output", "clean-report", "--move-to", "review");
             config.AddCommand<BackbonesCommand>("backbones")
                 .WithDescription("List the backbone catalogue: blocks, feature size, input size, preprocessing, weights.");
         });

@@ -126,6 +126,7 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
         var confusion = Path.Combine(directory, "confusion.png");
         Charts.WriteCurves(points, curves);
         Charts.WriteConfusion(classNames, metrics.ConfusionMatrix, confusion);
+        Report.TrainingReport.Write(output, built, splits.Validation, settings, history, train.Report.Entries.Concat(validation.Report.Entries), clock.Elapsed.TotalSeconds, settings.BatchSize, human, cancellationToken);
 
         if (settings.Json)
         {
