@@ -12,7 +12,7 @@ internal static class Html
         h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
         table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:right}
         th{background:#f4f4f4}td.l,th.l{text-align:left}
-        .grid{display:flex;flex-wrap:wrap;gap:.75rem}.card{border:1px solid #ddd;border-radius:6px;padding:.4rem;width:150px;font-size:.8rem}
+        .grid{display:flex;flex-wrap:wrap;gap:.75rem}.card{border:1px solid #ddd;border-radius:6px;padding:.4rem;width:150px;font-size:.8rem;overflow-wrap:anywhere}
         .card img{width:128px;height:128px;object-fit:contain;display:block;margin:0 auto;background:#fafafa}
         .bad{color:#b00020}.muted{color:#777}.chart{margin:.5rem 0}code{background:#f4f4f4;padding:0 .2rem}
         nav a{margin-right:1rem}
