@@ -20,8 +20,10 @@ internal static class SvgCharts
         {
             var epochs = history.Where(h => h.Phase == phases[p]).ToArray();
             var color = PhaseColors[p % PhaseColors.Length];
-            Add(plot, epochs.Select(e => (e.Epoch, accuracy ? e.TrainAccuracy : e.TrainLoss)), $"{phases[p]} train", color, LinePattern.Solid);
-            Add(plot, epochs.Select(e => (e.Epoch, accuracy ? e.ValidationAccuracy : e.ValidationLoss)), $"{phases[p]} validation", color, LinePattern.Dashed);
+            // Validation: open markers and a lighter line. No dashes: Skia's SVG canvas cannot draw path effects and
+            // prints a warning for each one.
+            Add(plot, epochs.Select(e => (e.Epoch, accuracy ? e.TrainAccuracy : e.TrainLoss)), $"{phases[p]} train", color, MarkerShape.FilledCircle, 2);
+            Add(plot, epochs.Select(e => (e.Epoch, accuracy ? e.ValidationAccuracy : e.ValidationLoss)), $"{phases[p]} validation", color.WithAlpha(0.55), MarkerShape.OpenSquare, 1.5f);
         }
 
         plot.XLabel("epoch");
@@ -61,16 +63,15 @@ internal static class SvgCharts
         }
 
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, n).Select(c => (c * 4) + 1.0).ToArray(), metrics.ClassNames.ToArray());
-        plot.Axes.Bottom.TickLabelStyle.Rotation = -30;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
-        plot.Axes.SetLimitsY(0, 1.1);
+        plot.Axes.SetLimitsY(0, 1.05);
         plot.YLabel("score");
         plot.Title("Per-class precision, recall, F1");
-        plot.ShowLegend(Alignment.UpperRight);
-        return plot.GetSvgHtml(Math.Clamp(160 + (90 * n), 480, 1100), 380);
+        plot.ShowLegend(Edge.Right);
+        int longest = metrics.ClassNames.Max(c => c.Length);
+        return plot.GetSvgHtml(Math.Clamp(200 + (n * Math.Max(90, 8 * longest)), 520, 1600), 380);
     }
 
-    private static void Add(Plot plot, IEnumerable<(int Epoch, double? Value)> points, string label, Color color, LinePattern pattern)
+    private static void Add(Plot plot, IEnumerable<(int Epoch, double? Value)> points, string label, Color color, MarkerShape marker, float lineWidth)
     {
         var coordinates = points.Where(p => p.Value is double v && double.IsFinite(v)).Select(p => new Coordinates(p.Epoch, p.Value!.Value)).ToArray();
         if (coordinates.Length == 0)
@@ -80,8 +81,8 @@ internal static class SvgCharts
 
         var scatter = plot.Add.Scatter(coordinates, color);
         scatter.LegendText = label;
-        scatter.LinePattern = pattern;
-        scatter.MarkerSize = 6;
-        scatter.LineWidth = 2;
+        scatter.MarkerShape = marker;
+        scatter.MarkerSize = 7;
+        scatter.LineWidth = lineWidth;
     }
 }
