@@ -73,6 +73,12 @@ public static class TlApp
                 .WithDescription("Print a model summary (Keras' model.summary()): blocks, output shapes, parameters, trainable or frozen, BatchNorm mode, head, totals.")
                 .WithExample("summary", "--backbone", "resnet18")
                 .WithExample("summary", "--model", "model.tlm");
+            config.AddCommand<ReportCommand>("report")
+                .WithDescription("Write a self-contained HTML report of a saved model on a labelled folder: metrics, confusion, top losses with thumbnails.")
+                .WithExample("report", "--model", "model.tlm", "--data", "photos/test");
+            config.AddCommand<CleanCommand>("clean")
+                .WithDescription("Find likely label errors, near-duplicates and train/validation leaks from the frozen base's features; HTML, CSV, JSON.")
+                .WithExample("clean", "--data", "photos", "--output", "clean-report", "--move-to", "review");
             config.AddCommand<BackbonesCommand>("backbones")
                 .WithDescription("List the backbone catalogue: blocks, feature size, input size, preprocessing, weights.");
         });

@@ -149,7 +149,9 @@ public sealed class ServeCommand : Command<ServeSettings>
             environment.StdOut.Flush();
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                // Ctrl+C / SIGTERM through the CLI's token, or the host's own stop (SIGTERM caught by ASP.NET Core).
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, server.Stopping);
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -154,6 +154,7 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
         {
             human.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)} The model was saved.");
         }
+        Report.TrainingReport.Write(output, built, splits.Validation, settings, history, train.Report.Entries.Concat(validation.Report.Entries), clock.Elapsed.TotalSeconds, settings.BatchSize, human, cancellationToken);
 
         if (settings.Json)
         {

@@ -91,6 +91,9 @@ public sealed class PredictionServer : IAsyncDisposable
         Address = new Uri(first.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
     }
 
+    /// <summary>Signalled when the host begins to stop (SIGTERM from <c>docker stop</c> or Kubernetes, or <see cref="StopAsync"/>).</summary>
+    public CancellationToken Stopping => app.Lifetime.ApplicationStopping;
+
     /// <summary>Stops accepting requests and lets the running ones finish (up to a few seconds).</summary>
     /// <param name="cancellationToken">Ends the graceful wait early.</param>
     public Task StopAsync(CancellationToken cancellationToken = default) => app.StopAsync(cancellationToken);
@@ -318,7 +321,7 @@ public sealed class PredictionServer : IAsyncDisposable
             : string.Create(CultureInfo.InvariantCulture, $"the upload is larger than the limit of {limit:N0} bytes (--max-upload-mb).");
         try
         {
-            if (request.HasFormContentType)
+            if (request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
             {
                 var form = await request.ReadFormAsync(token).ConfigureAwait(false);
                 var file = form.Files.GetFile("file") ?? form.Files.FirstOrDefault();

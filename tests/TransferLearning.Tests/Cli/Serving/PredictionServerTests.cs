@@ -100,6 +100,21 @@ public sealed class PredictionServerTests : IClassFixture<ServeTestData>
         Assert.Equal(5, raw.GetProperty("top").GetArrayLength() + 2); // 3 classes: top-5 by default, capped at the class count
     }
 
+    [Fact]
+    public async Task Predict_RawBodyWithCurlsDefaultFormContentType_IsReadAsTheImage()
+    {
+        // `curl --data-binary @x.jpg URL` sends application/x-www-form-urlencoded: the body is still the image.
+        await using var running = await Running.StartAsync(data.Model);
+        var bytes = File.ReadAllBytes(data.GoodJpeg);
+
+        var (curlStatus, curl) = await SendAsync(running.Client, Raw(bytes, "application/x-www-form-urlencoded"));
+        var (rawStatus, raw) = await SendAsync(running.Client, Raw(bytes, "image/jpeg"));
+
+        Assert.Equal(HttpStatusCode.OK, rawStatus);
+        Assert.Equal(HttpStatusCode.OK, curlStatus);
+        Assert.Equal(raw.GetProperty("top").GetRawText(), curl.GetProperty("top").GetRawText());
+    }
+
     [Theory]
     [InlineData("not-an-image", "not_an_image")]
     [InlineData("truncated", "truncated")]
