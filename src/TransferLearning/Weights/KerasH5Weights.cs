@@ -60,7 +60,7 @@ public sealed partial class KerasH5Weights : WeightsFile
         }
     }
 
-    private IReadOnlyList<(string Layer, IReadOnlyList<(ulong[] Shape, float[] Values)> Weights)> ReadLayersUnchecked()
+    private (bool Keras3, List<(string Layer, (string Name, ulong[] Shape, float[] Values)[] Weights)> Layers) ReadLayersUnchecked()
     {
         using var file = H5File.OpenRead(Path);
         var layers = new List<(string, (string, ulong[], float[])[])>();
