@@ -150,11 +150,14 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
         var warnings = new List<string>();
         var curvesWritten = Charts.TryWrite(curves, path => Charts.WriteCurves(points, path), warnings);
         var confusionWritten = Charts.TryWrite(confusion, path => Charts.WriteConfusion(classNames, metrics.ConfusionMatrix, path), warnings);
+        var reportWritten = Charts.TryWrite(
+            Path.Combine(directory, Report.TrainingReport.FileName),
+            _ => Report.TrainingReport.Write(output, built, splits.Validation, settings, history, train.Report.Entries.Concat(validation.Report.Entries), clock.Elapsed.TotalSeconds, settings.BatchSize, human, cancellationToken),
+            warnings);
         foreach (var warning in warnings)
         {
             human.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)} The model was saved.");
         }
-        Report.TrainingReport.Write(output, built, splits.Validation, settings, history, train.Report.Entries.Concat(validation.Report.Entries), clock.Elapsed.TotalSeconds, settings.BatchSize, human, cancellationToken);
 
         if (settings.Json)
         {
@@ -187,7 +190,7 @@ public sealed class TrainCommand : Command<TrainCommandSettings>
                     Phase = p.Name,
                     Epochs = points.Where(e => e.Phase == p.Name).ToArray(),
                 }).ToArray(),
-                Charts = new { Curves = curvesWritten, Confusion = confusionWritten },
+                Charts = new { Curves = curvesWritten, Confusion = confusionWritten, Report = reportWritten },
                 Warnings = warnings,
                 Seconds = clock.Elapsed.TotalSeconds,
             });
