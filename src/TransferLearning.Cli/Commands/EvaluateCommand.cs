@@ -83,9 +83,11 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
         }
 
         var report = MetricsReport.From(metrics!);
+        var warnings = new List<string>();
         if (confusion is not null)
         {
-            Charts.WriteConfusion(report.ClassNames, report.ConfusionMatrix, confusion, $"Confusion matrix ({Path.GetFileName(data)})");
+            // The chart is secondary: a full disk or a vanished folder warns, the metrics are still reported (exit 0).
+            confusion = Charts.TryWrite(confusion, path => Charts.WriteConfusion(report.ClassNames, report.ConfusionMatrix, path, $"Confusion matrix ({Path.GetFileName(data)})"), warnings);
         }
 
         var skipped = DataChecks.ForJson(skippedEntries);
@@ -108,12 +110,17 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
                 report.ConfusionMatrix,
                 Skipped = skipped,
                 Confusion = confusion,
+                Warnings = warnings.Count == 0 ? null : warnings,
             });
         }
 
         report.Write(human, $"Evaluation of {Path.GetFileName(modelPath)} on {Path.GetFileName(data)}");
         DataChecks.ReportListing(human, "data folder", dataset.ListingSkips);
         DataChecks.Report(human, "evaluation", dataset.Count, loader.Report.Entries);
+        foreach (var warning in warnings)
+        {
+            human.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        }
 
         return TlApp.ExitOk;
     }

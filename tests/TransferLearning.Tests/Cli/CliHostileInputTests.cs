@@ -302,6 +302,7 @@ public sealed class CliHostileInputTests : IClassFixture<BracketNamesFixture>
         // A folder where each chart should go: the model is saved, both charts fail (as on a full disk).
         Directory.CreateDirectory(Path.Combine(output, "curves.png"));
         Directory.CreateDirectory(Path.Combine(output, "confusion.png"));
+        Directory.CreateDirectory(Path.Combine(output, "report.html"));
         var model = Path.Combine(output, "m.tlm");
 
         var result = CliRunner.Run(
@@ -314,7 +315,8 @@ public sealed class CliHostileInputTests : IClassFixture<BracketNamesFixture>
         var charts = json.RootElement.GetProperty("charts");
         Assert.False(charts.TryGetProperty("curves", out _)); // only the charts that were written are listed
         Assert.False(charts.TryGetProperty("confusion", out _));
-        Assert.Equal(2, json.RootElement.GetProperty("warnings").GetArrayLength());
+        Assert.False(charts.TryGetProperty("report", out _));
+        Assert.Equal(3, json.RootElement.GetProperty("warnings").GetArrayLength());
         Assert.Contains("warning:", result.StdErr, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(output, "*.tmp"));
     }
